@@ -1,0 +1,21 @@
+# One image for web, worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=issuer.settings.production
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        default-libmysqlclient-dev build-essential pkg-config curl \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+RUN useradd --create-home issuer && chown -R issuer /app
+USER issuer
+EXPOSE 8000
+CMD ["gunicorn", "issuer.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]

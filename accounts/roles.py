@@ -1,0 +1,108 @@
+"""Staff roles and what each may do: the permission matrix, in one place.
+
+Cardholder and partner are identities, not staff roles. Each role is a
+Django group; `roles_sync` makes the groups match this matrix and is run by
+data migrations whenever an app adds models or permissions.
+"""
+
+from typing import Any
+
+SUPPORT_AGENT = "Support agent"
+FRAUD_ANALYST = "Fraud analyst"
+FRAUD_SUPERVISOR = "Fraud supervisor"
+CREDIT_OFFICER = "Credit officer"
+PROGRAM_ADMIN = "Program admin"
+
+STAFF_ROLES = (
+    SUPPORT_AGENT,
+    FRAUD_ANALYST,
+    FRAUD_SUPERVISOR,
+    CREDIT_OFFICER,
+    PROGRAM_ADMIN,
+)
+
+# "app_label.codename" per role. Permissions whose models do not exist yet
+# are skipped and picked up by the migration that adds them.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    SUPPORT_AGENT: (
+        "accounts.view_cardholder",
+        "accounts.view_creditaccount",
+        "cards.view_card",
+        "cards.freeze_card",
+        "cards.replace_card",
+        "cards.view_authorization",
+    ),
+    FRAUD_ANALYST: (
+        "accounts.view_cardholder",
+        "cards.view_card",
+        "cards.view_authorization",
+        "fraud.view_reviewcase",
+        "fraud.work_reviewcase",
+    ),
+    FRAUD_SUPERVISOR: (
+        "accounts.view_cardholder",
+        "cards.view_card",
+        "cards.view_authorization",
+        "cards.freeze_card",
+        "fraud.view_reviewcase",
+        "fraud.work_reviewcase",
+        "fraud.assign_reviewcase",
+        "fraud.view_rule",
+        "fraud.add_rule",
+        "fraud.change_rule",
+        "fraud.view_modelversion",
+        "fraud.activate_modelversion",
+    ),
+    CREDIT_OFFICER: (
+        "accounts.view_cardholder",
+        "accounts.view_creditaccount",
+        "accounts.view_creditdecision",
+        "accounts.decide_creditlimit",
+    ),
+    PROGRAM_ADMIN: (
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_partner",
+        "accounts.add_partner",
+        "accounts.change_partner",
+        "cards.view_bin",
+        "cards.add_bin",
+        "cards.change_bin",
+        "cards.view_cardproduct",
+        "cards.add_cardproduct",
+        "cards.change_cardproduct",
+        "auth.view_group",
+    ),
+}
+
+
+def roles_sync(apps: Any, schema_editor: Any = None) -> None:
+    """Create the role groups and grant exactly the matrix's permissions.
+
+    Takes a (historical) app registry so data migrations can call it.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role in STAFF_ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [name.split(".", 1) for name in ROLE_PERMISSIONS[role]]
+        permissions = [
+            permission
+            for app_label, codename in wanted
+            for permission in Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            )
+        ]
+        group.permissions.set(permissions)
+
+
+def roles_migration_noop(apps: Any, schema_editor: Any) -> None:
+    """Reverse of `roles_sync`: groups stay; later migrations re-sync."""

@@ -1,0 +1,128 @@
+"""Project-wide fixtures: API clients, partners and a real Celery worker."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Partner, Scope
+from accounts.services.partners import partner_create
+from issuer.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def make_partner(db: None) -> Callable[..., tuple[Partner, str]]:
+    def make(scopes: list[str] | None = None, name: str | None = None):  # type: ignore[no-untyped-def]
+        return partner_create(
+            name=name or f"partner-{uuid.uuid4().hex[:8]}",
+            scopes=scopes or list(Scope.values),
+        )
+
+    return make
+
+
+@pytest.fixture
+def partner_client(make_partner: Callable[..., tuple[Partner, str]]) -> APIClient:
+    """An API client authenticated as a partner holding every scope."""
+    partner, key = make_partner()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    client.partner = partner  # type: ignore[attr-defined]
+    return client
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the test database this process is using."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    password = settings["PASSWORD"]
+    credentials = f"{settings['USER']}:{password}" if password else settings["USER"]
+    return (
+        f"mysql://{credentials}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 3306}/{settings['NAME']}"
+    )
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a real Celery worker process on Redis against the test database.
+
+    Tasks sent during the test go through the broker to this process.
+    """
+    queue_suffix = uuid.uuid4().hex[:8]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "issuer.settings.test",
+        "TEST_CELERY_EAGER": "0",
+        "DATABASE_URL": _database_url_for_worker(),
+    }
+    log_path = ROOT / "var" / f"celery-worker-{queue_suffix}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("wb")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "issuer",
+            "worker",
+            "-Q",
+            "default,fraud,webhooks",
+            "-c",
+            "1",
+            "-P",
+            "solo",
+            "-n",
+            f"test-{queue_suffix}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    previous_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        _wait_for_worker(worker, name=f"test-{queue_suffix}@", log_path=log_path)
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager = previous_eager
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+
+
+def _wait_for_worker(
+    worker: subprocess.Popen[bytes], *, name: str, log_path: Path
+) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"Celery worker exited: {log_path.read_text()[-2000:]}")
+        replies = celery_app.control.ping(timeout=0.5)
+        if any(key.startswith(name) for reply in replies for key in reply):
+            return
+    raise RuntimeError(f"Celery worker did not start: {log_path.read_text()[-2000:]}")

@@ -1,0 +1,116 @@
+"""`Idempotency-Key` for POSTs that move money or create objects.
+
+Same key and body: the stored response, once, whatever the concurrency.
+Same key, another body: 409. The effect and the stored response share one
+transaction (see IdempotencyRecord), retried whole on lock conflicts.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from issuer.kernel.db import atomic_with_retry
+from issuer.kernel.errors import Conflict, InvalidInput
+from issuer.kernel.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAY_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+
+Handler = Callable[..., Response]
+
+
+def _fingerprint(request: Request) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() if request.method else b"")
+    digest.update(b" ")
+    digest.update(request.path.encode())
+    digest.update(b"\n")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _owner(request: Request) -> str:
+    partner_id = getattr(request.auth, "partner_id", None)
+    if partner_id is not None:
+        return f"partner:{partner_id}"
+    return f"user:{getattr(request.user, 'pk', None)}"
+
+
+def _respond(
+    view: APIView, handler: Handler, request: Request, *args: Any, **kwargs: Any
+) -> Response:
+    """Run the handler in a savepoint; a handled error rolls its writes back."""
+    try:
+        with transaction.atomic():
+            return handler(view, request, *args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - DRF decides which are handled
+        return view.handle_exception(exc)
+
+
+def _storable(response: Response) -> Any:
+    return json.loads(JSONRenderer().render(response.data) or b"null")
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    return Response(
+        record.response_body,
+        status=record.response_status,
+        headers={REPLAY_HEADER: "true"},
+    )
+
+
+def idempotent(handler: Handler) -> Handler:
+    """Decorate an APIView `post` so it honours the `Idempotency-Key` header."""
+
+    @wraps(handler)
+    def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return atomic_with_retry(_respond)(view, handler, request, *args, **kwargs)
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise InvalidInput.for_field(
+                HEADER, f"Must be 1 to {MAX_KEY_LENGTH} characters."
+            )
+        owner, fingerprint = _owner(request), _fingerprint(request)
+
+        @atomic_with_retry
+        def run_once() -> Response:
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        owner=owner,
+                        key=key,
+                        request_fingerprint=fingerprint,
+                        response_status=0,
+                        response_body={},
+                    )
+            except IntegrityError:
+                earlier = IdempotencyRecord.objects.get(owner=owner, key=key)
+                if earlier.request_fingerprint != fingerprint:
+                    raise Conflict(
+                        "This Idempotency-Key was used with a different request.",
+                        code="idempotency_key_reused",
+                        fields={HEADER: ["Already used with a different body."]},
+                    ) from None
+                return _replay(earlier)
+            response = _respond(view, handler, request, *args, **kwargs)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            record.response_status = response.status_code
+            record.response_body = _storable(response)
+            record.save(update_fields=["response_status", "response_body"])
+            return response
+
+        return run_once()
+
+    return wrapper

@@ -1,0 +1,58 @@
+"""Transactions that survive lock conflicts.
+
+MySQL/MariaDB abort a transaction on deadlock (1213) and lock wait timeout
+(1205); MariaDB 11 adds 1020 ("record has changed since last read"). The
+whole transaction is then gone, so only the outermost caller can retry it.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from django.db import OperationalError, connection, transaction
+
+logger = logging.getLogger(__name__)
+
+LOCK_CONFLICT_ERRORS = frozenset({1213, 1205, 1020})
+MAX_ATTEMPTS = 6
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def is_lock_conflict(exc: OperationalError) -> bool:
+    code = exc.args[0] if exc.args else None
+    if code in LOCK_CONFLICT_ERRORS:
+        return True
+    return "database is locked" in str(exc)
+
+
+def atomic_with_retry(func: Callable[P, R]) -> Callable[P, R]:
+    """Run `func` in a transaction, retrying it whole on a lock conflict.
+
+    Inside an enclosing transaction it runs as a savepoint and leaves the
+    retry to the outermost caller.
+    """
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    return func(*args, **kwargs)
+            except OperationalError as exc:
+                if not is_lock_conflict(exc) or attempt == MAX_ATTEMPTS:
+                    raise
+                logger.warning(
+                    "lock conflict in %s (attempt %d): %s", func.__name__, attempt, exc
+                )
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")
+
+    return wrapper

@@ -1,0 +1,27 @@
+"""Test settings: the database comes from DATABASE_URL (MariaDB in CI)."""
+
+from issuer.settings.base import *  # noqa: F403
+from issuer.settings.base import env
+
+SECRET_KEY = "insecure-test-key"  # noqa: S105
+DEBUG = False
+SANDBOX = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["*"]
+# Tests run tasks in-process unless a test starts a real worker on this broker.
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+CELERY_RESULT_BACKEND = env(
+    "TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/15"
+)
+# A real worker subprocess is started with TEST_CELERY_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env.bool("TEST_CELERY_EAGER", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
+    # A file, not shared memory, so threads and worker processes see one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
+AXES_ENABLED = True
+LOG_FORMAT = "text"
+LOGGING["handlers"]["console"]["formatter"] = "text"  # type: ignore[index]  # noqa: F405
+
+# Serve static files straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
