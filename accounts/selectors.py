@@ -1,0 +1,29 @@
+"""Reads for accounts."""
+
+from dataclasses import dataclass
+
+from accounts.models import CreditAccount
+from ledger.selectors import account_totals
+
+
+@dataclass(frozen=True)
+class CreditBalance:
+    currency: str
+    credit_limit: int
+    posted_balance: int
+    pending: int
+
+    @property
+    def available(self) -> int:
+        return self.credit_limit - self.posted_balance - self.pending
+
+
+def credit_account_balance(*, account: CreditAccount) -> CreditBalance:
+    """Limit, posted balance, pending holds and available credit: one query."""
+    totals = account_totals(account=account.receivable_id)
+    return CreditBalance(
+        currency=account.currency,
+        credit_limit=account.credit_limit,
+        posted_balance=totals.debits_posted - totals.credits_posted,
+        pending=totals.debits_pending - totals.credits_pending,
+    )

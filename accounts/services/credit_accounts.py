@@ -1,0 +1,193 @@
+"""Cardholders, credit accounts, limits, holds and payments."""
+
+import uuid
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.chart import MERCHANT_SETTLEMENT, PAYMENTS_CLEARING, program_account
+from accounts.errors import AccountNotActive, InsufficientCredit
+from accounts.lock_objects import credit_account_lock
+from accounts.models import Cardholder, CreditAccount, CreditLimitChange, User
+from accounts.selectors import credit_account_balance
+from issuer.kernel.db import atomic_with_retry
+from issuer.kernel.errors import InvalidInput
+from issuer.kernel.money import validate_amount, validate_currency
+from ledger.models import JournalEntry, LedgerAccount, LedgerHold
+from ledger.services.accounts import ledger_account_create, ledger_account_limit_set
+from ledger.services.entries import credit, debit, entry_post
+from ledger.services.holds import hold_create
+
+
+def cardholder_create(
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    address_line1: str,
+    city: str,
+    postal_code: str,
+    country: str,
+    email: str,
+    phone: str,
+    address_line2: str = "",
+    user: User | None = None,
+) -> Cardholder:
+    required = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "address_line1": address_line1,
+        "city": city,
+        "postal_code": postal_code,
+        "email": email,
+        "phone": phone,
+    }
+    missing = {
+        name: ["This field is required."] for name, v in required.items() if not v
+    }
+    if missing:
+        raise InvalidInput("Missing cardholder details.", fields=missing)
+    if len(country) != 2 or not country.isalpha():
+        raise InvalidInput.for_field("country", "Use an ISO 3166 alpha-2 code.")
+    if date_of_birth >= timezone.now().date():
+        raise InvalidInput.for_field("date_of_birth", "Must be in the past.")
+    return Cardholder.objects.create(
+        user=user,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        address_line1=address_line1,
+        address_line2=address_line2,
+        city=city,
+        postal_code=postal_code,
+        country=country.upper(),
+        email=email,
+        phone=phone,
+    )
+
+
+def _validate_limit(credit_limit: object) -> int:
+    if isinstance(credit_limit, bool) or not isinstance(credit_limit, int):
+        raise InvalidInput.for_field(
+            "credit_limit", "Must be an integer in minor units."
+        )
+    if credit_limit < 0:
+        raise InvalidInput.for_field("credit_limit", "Must be zero or more.")
+    return credit_limit
+
+
+def credit_account_open(
+    *,
+    cardholder: Cardholder,
+    credit_limit: int,
+    currency: str,
+    apr_bps: int,
+    billing_cycle_day: int,
+) -> CreditAccount:
+    """Open a credit line with its bounded receivable in the ledger."""
+    _validate_limit(credit_limit)
+    validate_currency(currency)
+    if not 1 <= billing_cycle_day <= 28:
+        raise InvalidInput.for_field("billing_cycle_day", "Must be 1 to 28.")
+    if not 0 <= apr_bps <= 10_000:
+        raise InvalidInput.for_field("apr_bps", "Must be 0 to 10000 basis points.")
+    public_id = uuid.uuid4()
+    with transaction.atomic():
+        receivable = ledger_account_create(
+            code=f"receivable:{public_id}",
+            name=f"Receivable {cardholder}",
+            type=LedgerAccount.Type.ASSET,
+            currency=currency,
+            debit_limit=credit_limit,
+        )
+        return CreditAccount.objects.create(
+            public_id=public_id,
+            cardholder=cardholder,
+            currency=currency,
+            credit_limit=credit_limit,
+            apr_bps=apr_bps,
+            billing_cycle_day=billing_cycle_day,
+            receivable=receivable,
+        )
+
+
+@atomic_with_retry
+def credit_limit_change(
+    *, account: CreditAccount, new_limit: int, actor: User | None, reason: str
+) -> CreditAccount:
+    """Change the limit at once; record who and why."""
+    _validate_limit(new_limit)
+    if not reason.strip():
+        raise InvalidInput.for_field("reason", "Say why the limit changes.")
+    locked = credit_account_lock(account_id=account.pk)
+    CreditLimitChange.objects.create(
+        account=locked,
+        previous_limit=locked.credit_limit,
+        new_limit=new_limit,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    locked.credit_limit = new_limit
+    locked.save(update_fields=["credit_limit"])
+    ledger_account_limit_set(account=locked.receivable, debit_limit=new_limit)
+    account.credit_limit = new_limit
+    return locked
+
+
+@atomic_with_retry
+def credit_hold_place(
+    *,
+    account: CreditAccount,
+    amount: int,
+    idempotency_key: str,
+    expires_at: datetime,
+    description: str = "",
+) -> LedgerHold:
+    """Hold `amount` of available credit, decided under the account's row lock."""
+    validate_amount(amount)
+    existing = LedgerHold.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    locked = credit_account_lock(account_id=account.pk)
+    if locked.status != CreditAccount.Status.ACTIVE:
+        raise AccountNotActive(f"The credit account is {locked.status}.")
+    available = credit_account_balance(account=locked).available
+    if amount > available:
+        raise InsufficientCredit(
+            f"Amount {amount} exceeds available credit {max(available, 0)}.",
+            fields={"amount": ["Exceeds the available credit."]},
+        )
+    return hold_create(
+        debit_account=locked.receivable,
+        credit_account=program_account(MERCHANT_SETTLEMENT, locked.currency),
+        amount=amount,
+        idempotency_key=idempotency_key,
+        expires_at=expires_at,
+        description=description,
+    )
+
+
+@atomic_with_retry
+def credit_account_payment_post(
+    *,
+    account: CreditAccount,
+    amount: int,
+    idempotency_key: str,
+    received_at: datetime | None = None,
+    description: str = "Payment received",
+) -> JournalEntry:
+    """Credit a payment to the account as of its receipt."""
+    validate_amount(amount)
+    locked = credit_account_lock(account_id=account.pk)
+    return entry_post(
+        legs=[
+            debit(program_account(PAYMENTS_CLEARING, locked.currency), amount),
+            credit(locked.receivable, amount),
+        ],
+        kind="payment",
+        idempotency_key=idempotency_key,
+        effective_at=received_at,
+        description=description,
+        external_ref=str(locked.public_id),
+    )
