@@ -236,5 +236,13 @@ LOGGING = {
     },
 }
 
+# Card data (see cards/security/keys.py). Read by the vault at call time.
+# PAN encryption key ring "id:base64key,...", the first entry encrypts; the
+# HMAC key of the PAN fingerprint; the CVV derivation key. Empty here: local
+# and test settings give development keys, production requires real ones.
+CARD_DATA_KEYS = env.str("CARD_DATA_KEYS", default="")
+CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY", default="")
+CARD_CVV_KEY = env.str("CARD_CVV_KEY", default="")
+
 # Password given to the demo logins that `seed_demo` creates (sandbox only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="issuer-demo-2026")

@@ -7,6 +7,17 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-do-not-deploy")
 SANDBOX = env.bool("SANDBOX", default=True)
 LOG_FORMAT = env("LOG_FORMAT", default="text")
+
+# Development card-data keys: public, for local use only.
+CARD_DATA_KEYS = env.str(
+    "CARD_DATA_KEYS", default="dev-1:aXNzdWVyLWRldmVsb3BtZW50LWNhcmQtZGF0YS1rZXk="
+)
+CARD_FINGERPRINT_KEY = env.str(
+    "CARD_FINGERPRINT_KEY", default="aXNzdWVyLWRldi1jYXJkLWZpbmdlcnByaW50LWtleSE="
+)
+CARD_CVV_KEY = env.str(
+    "CARD_CVV_KEY", default="aXNzdWVyLWRldmVsb3BtZW50LWNhcmQtY3Z2LWtleSE="
+)
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]  # noqa: F405
 
 # Serve static files straight from the apps (no collectstatic needed).

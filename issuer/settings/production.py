@@ -5,6 +5,10 @@ from issuer.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# Card-data keys have no default here: generate them (see .env.example).
+CARD_DATA_KEYS = env.str("CARD_DATA_KEYS")
+CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY")
+CARD_CVV_KEY = env.str("CARD_CVV_KEY")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

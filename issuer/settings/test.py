@@ -6,6 +6,10 @@ from issuer.settings.base import env
 SECRET_KEY = "insecure-test-key"  # noqa: S105
 DEBUG = False
 SANDBOX = True
+# Development card-data keys: public, fixed, never from the environment.
+CARD_DATA_KEYS = "dev-1:aXNzdWVyLWRldmVsb3BtZW50LWNhcmQtZGF0YS1rZXk="
+CARD_FINGERPRINT_KEY = "aXNzdWVyLWRldi1jYXJkLWZpbmdlcnByaW50LWtleSE="
+CARD_CVV_KEY = "aXNzdWVyLWRldmVsb3BtZW50LWNhcmQtY3Z2LWtleSE="
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 # Tests run tasks in-process unless a test starts a real worker on this broker.

@@ -1,7 +1,9 @@
 """The platform itself: database engine, health, docs, metrics, deploy checks."""
 
+import base64
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -85,12 +87,22 @@ def test_staff_roles_exist_as_groups():
     assert granted <= set(ROLE_PERMISSIONS["Program admin"])
 
 
+def _card_data_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+PRODUCTION_CARD_DATA_KEYS = ("CARD_DATA_KEYS", "CARD_FINGERPRINT_KEY", "CARD_CVV_KEY")
+
+
 def test_check_deploy_is_clean_with_production_settings():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "issuer.settings.production",
         "SECRET_KEY": "p" * 20 + "-a-long-random-production-secret-" + "q" * 20,
         "ALLOWED_HOSTS": "issuer.example",
+        "CARD_DATA_KEYS": f"k1:{_card_data_key()}",
+        "CARD_FINGERPRINT_KEY": _card_data_key(),
+        "CARD_CVV_KEY": _card_data_key(),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
@@ -119,6 +131,30 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("missing", PRODUCTION_CARD_DATA_KEYS)
+def test_production_settings_refuse_to_start_without_card_data_keys(missing):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "issuer.settings.production",
+        "SECRET_KEY": "p" * 20 + "-a-long-random-production-secret-" + "q" * 20,
+        "CARD_DATA_KEYS": f"k1:{_card_data_key()}",
+        "CARD_FINGERPRINT_KEY": _card_data_key(),
+        "CARD_CVV_KEY": _card_data_key(),
+    }
+    del env[missing]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert missing in result.stderr
 
 
 def test_env_example_documents_every_variable_the_settings_read():
