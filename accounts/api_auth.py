@@ -8,7 +8,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
-from accounts.models import PartnerApiKey
+from accounts.models import Partner, PartnerApiKey
 
 
 class PartnerApiKeyAuthentication(BaseAuthentication):
@@ -52,3 +52,8 @@ class HasPartnerScope(BasePermission):
             self.message = f"This API key lacks the '{required_scope}' scope."
             return False
         return True
+
+
+def request_partner(request: Request) -> Partner:
+    """The partner behind an authenticated API request."""
+    return cast(PartnerApiKey, request.auth).partner

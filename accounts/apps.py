@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "People and credit accounts"
+
+    def ready(self) -> None:
+        from accounts import schema  # noqa: F401 - registers the OpenAPI extension

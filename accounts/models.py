@@ -84,6 +84,14 @@ class Cardholder(models.Model):
         on_delete=models.SET_NULL,
         related_name="cardholder",
     )
+    program_partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cardholders",
+        help_text="The program manager that enrolled this cardholder, if any.",
+    )
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from accounts.models import CreditAccount
+from django.db.models import Q, QuerySet
+
+from accounts.models import Cardholder, CreditAccount, Partner
 from ledger.selectors import account_totals
 
 
@@ -26,4 +28,18 @@ def credit_account_balance(*, account: CreditAccount) -> CreditBalance:
         credit_limit=account.credit_limit,
         posted_balance=totals.debits_posted - totals.credits_posted,
         pending=totals.debits_pending - totals.credits_pending,
+    )
+
+
+def credit_accounts_for_partner(*, partner: Partner) -> QuerySet[CreditAccount]:
+    """Accounts a partner may see: its own program's, or issuer-managed ones."""
+    return CreditAccount.objects.select_related("cardholder").filter(
+        Q(cardholder__program_partner=partner)
+        | Q(cardholder__program_partner__isnull=True)
+    )
+
+
+def cardholders_for_partner(*, partner: Partner) -> QuerySet[Cardholder]:
+    return Cardholder.objects.filter(program_partner=partner).prefetch_related(
+        "credit_accounts"
     )

@@ -1,3 +1,16 @@
-"""Partner API routes owned by accounts (filled in by later issues)."""
+"""Partner API routes owned by accounts."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from accounts.apis import AccountDetailApi, AccountPaymentCreateApi
+
+urlpatterns = [
+    path(
+        "accounts/<str:account_id>", AccountDetailApi.as_view(), name="account-detail"
+    ),
+    path(
+        "accounts/<str:account_id>/payments",
+        AccountPaymentCreateApi.as_view(),
+        name="account-payments",
+    ),
+]

@@ -27,6 +27,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.utils import timezone
 
 BASIS_POINTS_MAX = 10_000
 
@@ -181,3 +182,370 @@ class CardProduct(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SpendingControls(models.Model):
+    """Limits a cardholder or the issuer sets. Null = no limit.
+
+    Daily and monthly amount limits use calendar windows in UTC: the day
+    resets at 00:00 UTC, the month on the 1st at 00:00 UTC. They count
+    approved authorizations net of reversals.
+    """
+
+    per_transaction_limit = models.BigIntegerField(null=True, blank=True)
+    daily_limit = models.BigIntegerField(null=True, blank=True)
+    monthly_limit = models.BigIntegerField(null=True, blank=True)
+    is_ecommerce_enabled = models.BooleanField(default=True)
+    is_atm_enabled = models.BooleanField(default=True)
+    is_contactless_enabled = models.BooleanField(default=True)
+    blocked_mccs = models.JSONField(default=list, blank=True)
+    blocked_countries = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_amount_windows(self) -> bool:
+        return self.daily_limit is not None or self.monthly_limit is not None
+
+
+class Card(SpendingControls):
+    """A payment card on a credit account.
+
+    The PAN is stored only encrypted (AES-GCM; `pan_key_id` names the key)
+    with a keyed fingerprint for look-ups and the last four for display. The
+    CVV is derived, never stored. Status moves inactive -> active <-> frozen
+    -> closed, or to blocked (too many CVV failures); every move is recorded
+    in CardStatusChange. A closed card never reopens.
+    """
+
+    class Status(models.TextChoices):
+        INACTIVE = "inactive", "Inactive"
+        ACTIVE = "active", "Active"
+        FROZEN = "frozen", "Frozen"
+        BLOCKED = "blocked", "Blocked (CVV failures)"
+        CLOSED = "closed", "Closed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        "accounts.CreditAccount", on_delete=models.PROTECT, related_name="cards"
+    )
+    product = models.ForeignKey(
+        CardProduct, on_delete=models.PROTECT, related_name="cards"
+    )
+    pan_key_id = models.CharField(max_length=32)
+    pan_ciphertext = models.BinaryField(max_length=64)
+    pan_fingerprint = models.CharField(max_length=64, unique=True)
+    last_four = models.CharField(max_length=4)
+    expiry_month = models.PositiveSmallIntegerField()
+    expiry_year = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.INACTIVE
+    )
+    status_reason = models.CharField(max_length=30, blank=True)
+    status_changed_by = models.CharField(max_length=20, blank=True)
+    cvv_failures = models.PositiveSmallIntegerField(default=0)
+    is_under_fraud_review = models.BooleanField(default=False)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [
+            ("freeze_card", "Can freeze and unfreeze cards"),
+            ("replace_card", "Can replace and close cards"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expiry_month__gte=1, expiry_month__lte=12),
+                name="cards_card_expiry_month_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["inactive", "active", "frozen", "blocked", "closed"]
+                ),
+                name="cards_card_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card •••• {self.last_four}"
+
+    @property
+    def expiry(self) -> str:
+        return f"{self.expiry_month:02d}/{self.expiry_year % 100:02d}"
+
+
+class CardStatusChange(models.Model):
+    """Append-only history of a card's status: who, through what, and why."""
+
+    class Reason(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        ACTIVATED = "activated", "Activated"
+        CARDHOLDER_REQUEST = "cardholder_request", "Cardholder request"
+        ISSUER_REQUEST = "issuer_request", "Issuer request"
+        LOST = "lost", "Lost"
+        STOLEN = "stolen", "Stolen"
+        COMPROMISED = "compromised", "Compromised"
+        EXPIRED = "expired", "Expired"
+        SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
+        CVV_FAILURES = "cvv_failures", "Too many CVV failures"
+        REPLACED = "replaced", "Replaced"
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", "Cardholder portal"
+        API = "api", "Partner API"
+        ADMIN = "admin", "Staff admin"
+        SYSTEM = "system", "System"
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="history")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    actor = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    partner = models.ForeignKey(
+        "accounts.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status} ({self.reason})"
+
+
+class AccountSpendingControls(SpendingControls):
+    """Controls on a whole credit account, across all its cards."""
+
+    account = models.OneToOneField(
+        "accounts.CreditAccount",
+        on_delete=models.CASCADE,
+        related_name="spending_controls",
+    )
+
+    class Meta:
+        verbose_name_plural = "account spending controls"
+
+    def __str__(self) -> str:
+        return f"Controls for {self.account_id}"
+
+
+class VelocityRule(models.Model):
+    """Staff-configured: decline (65) past `max_count` approvals or
+    `max_amount` approved within the trailing `window_seconds` on a card."""
+
+    name = models.CharField(max_length=100, unique=True)
+    window_seconds = models.PositiveIntegerField()
+    max_count = models.PositiveIntegerField(null=True, blank=True)
+    max_amount = models.BigIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_count__isnull=False) | Q(max_amount__isnull=False),
+                name="cards_velocityrule_has_a_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_seconds__gt=0, window_seconds__lte=31 * 86_400),
+                name="cards_velocityrule_window_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.TextChoices):
+    POS = "pos", "Card present (chip / swipe)"
+    CONTACTLESS = "contactless", "Contactless"
+    ECOMMERCE = "ecommerce", "E-commerce"
+    ATM = "atm", "ATM"
+
+
+class Authorization(models.Model):
+    """Every authorization attempt, approved or declined, with its reason.
+
+    Approved ones own a ledger hold. Captured, reversed and refunded amounts
+    are running sums of the captures, reversals and refunds against it.
+    """
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partner = models.ForeignKey(
+        "accounts.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorizations",
+    )
+    card = models.ForeignKey(
+        Card,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorizations",
+    )
+    account = models.ForeignKey(
+        "accounts.CreditAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorizations",
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    merchant_id = models.CharField(max_length=64)
+    merchant_name = models.CharField(max_length=120, blank=True)
+    mcc = models.CharField(max_length=4)
+    merchant_country = models.CharField(max_length=2)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    response_code = models.CharField(max_length=2)
+    reason = models.CharField(max_length=255)
+    hold = models.OneToOneField(
+        "ledger.LedgerHold",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorization",
+    )
+    captured_amount = models.BigIntegerField(default=0)
+    reversed_amount = models.BigIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["card", "status", "created_at"]),
+            models.Index(fields=["account", "status", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="cards_authorization_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="declined", hold__isnull=True)
+                | Q(status="approved", hold__isnull=False),
+                name="cards_authorization_approved_has_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    captured_amount__gte=0,
+                    reversed_amount__gte=0,
+                    refunded_amount__gte=0,
+                ),
+                name="cards_authorization_sums_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.amount} {self.currency} ({self.response_code})"
+
+
+class Capture(models.Model):
+    """A clearing posted to the ledger; unusual ones are flagged."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    authorization = models.ForeignKey(
+        Authorization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="captures",
+    )
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="captures")
+    partner = models.ForeignKey(
+        "accounts.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    entry = models.OneToOneField(
+        "ledger.JournalEntry", on_delete=models.PROTECT, related_name="capture"
+    )
+    is_over_capture = models.BooleanField(default=False)
+    is_after_expiry = models.BooleanField(default=False)
+    is_without_authorization = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="cards_capture_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"capture {self.amount} {self.currency}"
+
+    @property
+    def is_unusual(self) -> bool:
+        return (
+            self.is_over_capture
+            or self.is_after_expiry
+            or self.is_without_authorization
+        )
+
+
+class Refund(models.Model):
+    """Money back to the cardholder, linked to an authorization or not."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    authorization = models.ForeignKey(
+        Authorization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+    )
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="refunds")
+    partner = models.ForeignKey(
+        "accounts.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    merchant_id = models.CharField(max_length=64, blank=True)
+    merchant_name = models.CharField(max_length=120, blank=True)
+    entry = models.OneToOneField(
+        "ledger.JournalEntry", on_delete=models.PROTECT, related_name="refund"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="cards_refund_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.currency}"

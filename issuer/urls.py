@@ -8,6 +8,7 @@ from issuer.kernel.health import healthz
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("cards.urls")),
 ]
 
 urlpatterns = [

@@ -9,7 +9,13 @@ from django.utils import timezone
 from accounts.chart import MERCHANT_SETTLEMENT, PAYMENTS_CLEARING, program_account
 from accounts.errors import AccountNotActive, InsufficientCredit
 from accounts.lock_objects import credit_account_lock
-from accounts.models import Cardholder, CreditAccount, CreditLimitChange, User
+from accounts.models import (
+    Cardholder,
+    CreditAccount,
+    CreditLimitChange,
+    Partner,
+    User,
+)
 from accounts.selectors import credit_account_balance
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
@@ -33,6 +39,7 @@ def cardholder_create(
     phone: str,
     address_line2: str = "",
     user: User | None = None,
+    program_partner: Partner | None = None,
 ) -> Cardholder:
     required = {
         "first_name": first_name,
@@ -54,6 +61,7 @@ def cardholder_create(
         raise InvalidInput.for_field("date_of_birth", "Must be in the past.")
     return Cardholder.objects.create(
         user=user,
+        program_partner=program_partner,
         first_name=first_name,
         last_name=last_name,
         date_of_birth=date_of_birth,

@@ -33,8 +33,9 @@ def is_lock_conflict(exc: OperationalError) -> bool:
 def atomic_with_retry(func: Callable[P, R]) -> Callable[P, R]:
     """Run `func` in a transaction, retrying it whole on a lock conflict.
 
-    Inside an enclosing transaction it runs as a savepoint and leaves the
-    retry to the outermost caller.
+    Inside an enclosing transaction it runs as a savepoint (so a caller may
+    catch a refusal and carry on) and leaves the retry to the outermost
+    caller.
     """
 
     @wraps(func)

@@ -174,7 +174,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.HasPartnerScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "issuer.kernel.api.schema.IssuerAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "issuer.kernel.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -191,17 +191,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyAuth": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "`Api-Key <key>`",
-            }
-        }
-    },
-    "SECURITY": [{"ApiKeyAuth": []}],
 }
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
@@ -246,3 +235,10 @@ CARD_CVV_KEY = env.str("CARD_CVV_KEY", default="")
 
 # Password given to the demo logins that `seed_demo` creates (sandbox only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="issuer-demo-2026")
+
+# Days an approved authorization's hold lasts before the beat task expires it.
+AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": 30.0},
+    "expire-stale-holds": {"task": "cards.expire_stale_holds", "schedule": 15 * 60.0},
+}

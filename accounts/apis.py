@@ -1,0 +1,106 @@
+"""Partner API for credit accounts: balances and payments."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_auth import request_partner
+from accounts.models import CreditAccount, Scope
+from accounts.selectors import credit_account_balance, credit_accounts_for_partner
+from accounts.services.credit_accounts import credit_account_payment_post
+from issuer.kernel.api.idempotency import idempotent
+from issuer.kernel.api.views import get_by_public_id
+from issuer.kernel.errors import InvalidInput
+
+
+def credit_account_for(request: Request, account_id: Any) -> CreditAccount:
+    return get_by_public_id(
+        credit_accounts_for_partner(partner=request_partner(request)),
+        account_id,
+        label="account",
+    )
+
+
+class AccountOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    credit_limit = serializers.IntegerField()
+    posted_balance = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    available = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+def account_body(account: CreditAccount) -> dict[str, Any]:
+    balance = credit_account_balance(account=account)
+    return {
+        "id": str(account.public_id),
+        "status": account.status,
+        "credit_limit": balance.credit_limit,
+        "posted_balance": balance.posted_balance,
+        "pending": balance.pending,
+        "available": balance.available,
+        "currency": balance.currency,
+    }
+
+
+class AccountDetailApi(APIView):
+    required_scope = Scope.ACCOUNTS
+
+    @extend_schema(responses={200: AccountOutputSerializer})
+    def get(self, request: Request, account_id: str) -> Response:
+        return Response(account_body(credit_account_for(request, account_id)))
+
+
+class PaymentOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    account_id = serializers.UUIDField()
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    received_at = serializers.DateTimeField()
+
+
+class AccountPaymentCreateApi(APIView):
+    required_scope = Scope.PAYMENTS
+
+    class InputSerializer(serializers.Serializer):
+        amount = serializers.IntegerField(min_value=1)
+        currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+
+    @extend_schema(request=InputSerializer, responses={201: PaymentOutputSerializer})
+    @idempotent
+    def post(self, request: Request, account_id: str) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = credit_account_for(request, account_id)
+        currency = serializer.validated_data.get("currency", account.currency)
+        if currency != account.currency:
+            raise InvalidInput.for_field(
+                "currency", f"The account is in {account.currency}."
+            )
+        entry = credit_account_payment_post(
+            account=account,
+            amount=serializer.validated_data["amount"],
+            idempotency_key=f"payment-api:{request_partner(request).pk}:{_payment_ref(request)}",
+        )
+        body = {
+            "id": str(entry.public_id),
+            "account_id": str(account.public_id),
+            "amount": serializer.validated_data["amount"],
+            "currency": currency,
+            "received_at": entry.effective_at,
+        }
+        return Response(
+            PaymentOutputSerializer(body).data, status=status.HTTP_201_CREATED
+        )
+
+
+def _payment_ref(request: Request) -> str:
+    """The ledger key: the partner's Idempotency-Key, or a fresh one."""
+    import uuid
+
+    return request.headers.get("Idempotency-Key") or str(uuid.uuid4())

@@ -1,0 +1,308 @@
+"""Partner API for card transactions: one APIView per operation, thin."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_auth import request_partner
+from accounts.models import Scope
+from cards.models import Authorization, Capture, Channel, Refund
+from cards.security import pan_fingerprint
+from cards.selectors import authorizations_for_partner, cards_for_partner
+from cards.services.authorizations import AuthorizationRequest, authorization_create
+from cards.services.clearing import (
+    authorization_capture,
+    authorization_reverse,
+    force_capture,
+    refund_create,
+)
+from issuer.kernel.api.idempotency import idempotent
+from issuer.kernel.api.views import get_by_public_id
+from issuer.kernel.errors import InvalidInput, NotFound
+
+
+class MerchantSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=120, required=False, default="")
+    mcc = serializers.RegexField(r"^\d{4}$", max_length=4)
+    country = serializers.RegexField(r"^[A-Z]{2}$", max_length=2)
+
+
+class AmountSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=1, required=False)
+
+
+class AuthorizationOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    response_code = serializers.CharField()
+    reason = serializers.CharField()
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    card_id = serializers.SerializerMethodField()
+    account_id = serializers.SerializerMethodField()
+
+    def get_card_id(self, authorization: Authorization) -> str | None:
+        return str(authorization.card.public_id) if authorization.card else None
+
+    def get_account_id(self, authorization: Authorization) -> str | None:
+        return str(authorization.account.public_id) if authorization.account else None
+
+
+class AuthorizationDetailOutputSerializer(AuthorizationOutputSerializer):
+    captured_amount = serializers.IntegerField()
+    reversed_amount = serializers.IntegerField()
+    refunded_amount = serializers.IntegerField()
+    pending_amount = serializers.SerializerMethodField()
+    merchant = serializers.SerializerMethodField()
+    channel = serializers.CharField()
+    created = serializers.DateTimeField(source="created_at")
+    fraud = serializers.SerializerMethodField()
+
+    def get_pending_amount(self, authorization: Authorization) -> int:
+        hold = authorization.hold
+        return hold.pending_amount if hold else 0
+
+    def get_merchant(self, authorization: Authorization) -> dict[str, str]:
+        return {
+            "id": authorization.merchant_id,
+            "name": authorization.merchant_name,
+            "mcc": authorization.mcc,
+            "country": authorization.merchant_country,
+        }
+
+    def get_fraud(self, authorization: Authorization) -> dict[str, Any] | None:
+        score = getattr(authorization, "fraud_score", None)
+        return score
+
+
+class CaptureOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    authorization_id = serializers.SerializerMethodField()
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    is_over_capture = serializers.BooleanField()
+    is_after_expiry = serializers.BooleanField()
+    is_without_authorization = serializers.BooleanField()
+    created = serializers.DateTimeField(source="created_at")
+
+    def get_authorization_id(self, capture: Capture) -> str | None:
+        return str(capture.authorization.public_id) if capture.authorization else None
+
+
+class AuthorizationCreateApi(APIView):
+    required_scope = Scope.AUTHORIZATIONS
+
+    class InputSerializer(serializers.Serializer):
+        pan = serializers.RegexField(r"^\d{12,19}$", max_length=19, write_only=True)
+        expiry = serializers.RegexField(r"^(0[1-9]|1[0-2])/\d{2}$", max_length=5)
+        cvv = serializers.RegexField(r"^\d{3,4}$", max_length=4, required=False)
+        amount = serializers.IntegerField(min_value=1)
+        currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+        merchant = MerchantSerializer()
+        channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.POS)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: AuthorizationOutputSerializer},
+        summary="Authorize a card transaction (approved or declined, both 201)",
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        merchant = data["merchant"]
+        authorization = authorization_create(
+            request=AuthorizationRequest(
+                pan=data["pan"],
+                expiry=data["expiry"],
+                cvv=data.get("cvv"),
+                amount=data["amount"],
+                currency=data["currency"],
+                merchant_id=merchant["id"],
+                merchant_name=merchant["name"],
+                mcc=merchant["mcc"],
+                merchant_country=merchant["country"],
+                channel=data["channel"],
+            ),
+            partner=request_partner(request),
+        )
+        return Response(
+            AuthorizationOutputSerializer(authorization).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _authorization(request: Request, authorization_id: Any) -> Authorization:
+    return get_by_public_id(
+        authorizations_for_partner(partner=request_partner(request)),
+        authorization_id,
+        label="authorization",
+    )
+
+
+class AuthorizationDetailApi(APIView):
+    required_scope = Scope.AUTHORIZATIONS
+
+    @extend_schema(responses={200: AuthorizationDetailOutputSerializer})
+    def get(self, request: Request, authorization_id: str) -> Response:
+        authorization = _authorization(request, authorization_id)
+        return Response(AuthorizationDetailOutputSerializer(authorization).data)
+
+
+class AuthorizationCaptureApi(APIView):
+    required_scope = Scope.AUTHORIZATIONS
+
+    class InputSerializer(AmountSerializer):
+        final = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(request=InputSerializer, responses={201: CaptureOutputSerializer})
+    @idempotent
+    def post(self, request: Request, authorization_id: str) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        capture = authorization_capture(
+            authorization=_authorization(request, authorization_id),
+            amount=serializer.validated_data.get("amount"),
+            final=serializer.validated_data["final"],
+        )
+        return Response(
+            CaptureOutputSerializer(capture).data, status=status.HTTP_201_CREATED
+        )
+
+
+class AuthorizationReverseApi(APIView):
+    required_scope = Scope.AUTHORIZATIONS
+
+    @extend_schema(
+        request=AmountSerializer, responses={200: AuthorizationDetailOutputSerializer}
+    )
+    @idempotent
+    def post(self, request: Request, authorization_id: str) -> Response:
+        serializer = AmountSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        authorization = authorization_reverse(
+            authorization=_authorization(request, authorization_id),
+            amount=serializer.validated_data.get("amount"),
+        )
+        if authorization.hold is not None:
+            authorization.hold.refresh_from_db()
+        return Response(AuthorizationDetailOutputSerializer(authorization).data)
+
+
+class ForceCaptureApi(APIView):
+    """A clearing with no authorization (force post): posted and flagged."""
+
+    required_scope = Scope.AUTHORIZATIONS
+
+    class InputSerializer(serializers.Serializer):
+        pan = serializers.RegexField(r"^\d{12,19}$", max_length=19, write_only=True)
+        amount = serializers.IntegerField(min_value=1)
+        currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+        merchant = MerchantSerializer()
+
+    @extend_schema(request=InputSerializer, responses={201: CaptureOutputSerializer})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        capture = force_capture(
+            card=_card_by_pan(request, data["pan"]),
+            amount=data["amount"],
+            currency=data["currency"],
+            merchant_id=data["merchant"]["id"],
+            merchant_name=data["merchant"]["name"],
+            partner=request_partner(request),
+        )
+        return Response(
+            CaptureOutputSerializer(capture).data, status=status.HTTP_201_CREATED
+        )
+
+
+def _card_by_pan(request: Request, pan: str):  # type: ignore[no-untyped-def]
+    card = (
+        cards_for_partner(partner=request_partner(request))
+        .filter(pan_fingerprint=pan_fingerprint(pan=pan))
+        .first()
+    )
+    if card is None:
+        raise NotFound("No card with that number.", fields={"pan": ["Unknown card."]})
+    return card
+
+
+class RefundOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    authorization_id = serializers.SerializerMethodField()
+    card_id = serializers.UUIDField(source="card.public_id")
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    created = serializers.DateTimeField(source="created_at")
+
+    def get_authorization_id(self, refund: Refund) -> str | None:
+        return str(refund.authorization.public_id) if refund.authorization else None
+
+
+class RefundCreateApi(APIView):
+    required_scope = Scope.REFUNDS
+
+    class InputSerializer(serializers.Serializer):
+        authorization_id = serializers.UUIDField(required=False)
+        pan = serializers.RegexField(
+            r"^\d{12,19}$", max_length=19, required=False, write_only=True
+        )
+        merchant = MerchantSerializer(required=False)
+        amount = serializers.IntegerField(min_value=1)
+        currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            linked = "authorization_id" in attrs
+            unlinked = "pan" in attrs
+            if linked == unlinked:
+                raise serializers.ValidationError(
+                    {
+                        "authorization_id": [
+                            "Give authorization_id, or pan and merchant."
+                        ]
+                    }
+                )
+            if unlinked and "merchant" not in attrs:
+                raise serializers.ValidationError(
+                    {"merchant": ["An unlinked refund needs the merchant."]}
+                )
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={201: RefundOutputSerializer})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "authorization_id" in data:
+            authorization = _authorization(request, data["authorization_id"])
+            if authorization.card is None:
+                raise InvalidInput.for_field("authorization_id", "No card to refund.")
+            refund = refund_create(
+                card=authorization.card,
+                authorization=authorization,
+                amount=data["amount"],
+                currency=data["currency"],
+                partner=request_partner(request),
+            )
+        else:
+            refund = refund_create(
+                card=_card_by_pan(request, data["pan"]),
+                amount=data["amount"],
+                currency=data["currency"],
+                partner=request_partner(request),
+                merchant_id=data["merchant"]["id"],
+                merchant_name=data["merchant"]["name"],
+            )
+        return Response(
+            RefundOutputSerializer(refund).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,23 @@
+"""Reads for cards, scoped to who asks."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Partner
+from cards.models import Authorization, Card
+
+
+def cards_for_partner(*, partner: Partner) -> QuerySet[Card]:
+    """Cards of the partner's program, plus issuer-managed ones."""
+    return Card.objects.select_related(
+        "account", "account__cardholder", "account__receivable", "product"
+    ).filter(
+        Q(account__cardholder__program_partner=partner)
+        | Q(account__cardholder__program_partner__isnull=True)
+    )
+
+
+def authorizations_for_partner(*, partner: Partner) -> QuerySet[Authorization]:
+    """Only the authorizations this partner sent."""
+    return Authorization.objects.select_related(
+        "card", "account", "account__receivable", "hold"
+    ).filter(partner=partner)

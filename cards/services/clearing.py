@@ -1,0 +1,271 @@
+"""After the decision: captures (clearing), reversals, refunds and expiry.
+
+Clearing cannot be refused: the network has already paid the merchant. A
+capture above what is still held, after the hold expired, or with no
+authorization at all is posted as forced and flagged for review.
+"""
+
+import datetime
+import logging
+import uuid
+
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.chart import MERCHANT_SETTLEMENT, program_account
+from accounts.lock_objects import credit_account_lock
+from accounts.models import Partner
+from cards.errors import NothingHeld
+from cards.lock_objects import authorization_lock
+from cards.models import Authorization, Capture, Card, Refund
+from issuer.kernel.db import atomic_with_retry
+from issuer.kernel.errors import InvalidInput
+from issuer.kernel.money import validate_amount
+from issuer.kernel.outbox import event_publish
+from ledger.models import LedgerHold
+from ledger.services.entries import credit, debit, entry_post
+from ledger.services.holds import hold_expire, hold_post, hold_void
+
+logger = logging.getLogger(__name__)
+EXPIRY_BATCH = 200
+
+
+def _publish_cleared(capture: Capture) -> None:
+    event_publish(
+        type="transaction.cleared",
+        aggregate_type="authorization" if capture.authorization_id else "card",
+        aggregate_id=str(
+            capture.authorization.public_id
+            if capture.authorization
+            else capture.card.public_id
+        ),
+        payload={
+            "capture_id": str(capture.public_id),
+            "authorization_id": (
+                str(capture.authorization.public_id) if capture.authorization else None
+            ),
+            "card_id": str(capture.card.public_id),
+            "amount": capture.amount,
+            "currency": capture.currency,
+            "is_over_capture": capture.is_over_capture,
+            "is_after_expiry": capture.is_after_expiry,
+            "is_without_authorization": capture.is_without_authorization,
+        },
+    )
+
+
+@atomic_with_retry
+def authorization_capture(
+    *, authorization: Authorization, amount: int | None = None, final: bool = False
+) -> Capture:
+    """Post (part of) an approved authorization; may repeat or exceed the hold.
+
+    A frozen or closed card still clears what was approved before.
+    """
+    if authorization.status != Authorization.Status.APPROVED:
+        raise InvalidInput.for_field(
+            "authorization_id", "A declined authorization cannot be captured."
+        )
+    assert authorization.account_id is not None
+    credit_account_lock(account_id=authorization.account_id)
+    locked = authorization_lock(authorization_id=authorization.pk)
+    hold, account, card = locked.hold, locked.account, locked.card
+    assert hold is not None and account is not None and card is not None
+    still_held = hold.pending_amount if hold.status == LedgerHold.Status.PENDING else 0
+    amount = still_held if amount is None else validate_amount(amount)
+    if amount == 0:
+        raise InvalidInput.for_field(
+            "amount", "Nothing is held any more; give the amount to capture."
+        )
+    public_id = uuid.uuid4()
+    key = f"capture:{public_id}"
+    if still_held:
+        entry = hold_post(
+            hold=hold,
+            amount=amount,
+            idempotency_key=key,
+            kind="purchase",
+            final=final,
+            forced=True,
+            description=locked.merchant_name or locked.merchant_id,
+        )
+    else:
+        entry = entry_post(
+            legs=[
+                debit(account.receivable, amount),
+                credit(program_account(MERCHANT_SETTLEMENT, locked.currency), amount),
+            ],
+            kind="purchase",
+            idempotency_key=key,
+            description=locked.merchant_name or locked.merchant_id,
+            external_ref=str(locked.public_id),
+            forced=True,
+        )
+    capture = Capture.objects.create(
+        public_id=public_id,
+        authorization=locked,
+        card=card,
+        partner=locked.partner,
+        amount=amount,
+        currency=locked.currency,
+        entry=entry,
+        is_over_capture=amount > still_held
+        and hold.status != LedgerHold.Status.EXPIRED,
+        is_after_expiry=hold.status == LedgerHold.Status.EXPIRED,
+    )
+    Authorization.objects.filter(pk=locked.pk).update(
+        captured_amount=F("captured_amount") + amount
+    )
+    authorization.captured_amount = locked.captured_amount + amount
+    _publish_cleared(capture)
+    return capture
+
+
+@atomic_with_retry
+def force_capture(
+    *,
+    card: Card,
+    amount: int,
+    currency: str,
+    merchant_id: str,
+    merchant_name: str,
+    partner: Partner | None,
+) -> Capture:
+    """Post a clearing that arrived without any authorization (force post)."""
+    validate_amount(amount)
+    if currency != card.account.currency:
+        raise InvalidInput.for_field("currency", "Not the card's currency.")
+    account = credit_account_lock(account_id=card.account_id)
+    public_id = uuid.uuid4()
+    entry = entry_post(
+        legs=[
+            debit(account.receivable, amount),
+            credit(program_account(MERCHANT_SETTLEMENT, currency), amount),
+        ],
+        kind="purchase",
+        idempotency_key=f"capture:{public_id}",
+        description=merchant_name or merchant_id,
+        external_ref=merchant_id,
+        forced=True,
+    )
+    capture = Capture.objects.create(
+        public_id=public_id,
+        card=card,
+        partner=partner,
+        amount=amount,
+        currency=currency,
+        entry=entry,
+        is_without_authorization=True,
+    )
+    _publish_cleared(capture)
+    return capture
+
+
+@atomic_with_retry
+def authorization_reverse(
+    *, authorization: Authorization, amount: int | None = None
+) -> Authorization:
+    """Release (part of) what the authorization still holds."""
+    if authorization.status != Authorization.Status.APPROVED:
+        raise NothingHeld("A declined authorization holds nothing.")
+    assert authorization.account_id is not None
+    credit_account_lock(account_id=authorization.account_id)
+    locked = authorization_lock(authorization_id=authorization.pk)
+    hold = locked.hold
+    assert hold is not None
+    if hold.status != LedgerHold.Status.PENDING:
+        raise NothingHeld(f"Nothing is held any more (the hold is {hold.status}).")
+    if amount is not None:
+        validate_amount(amount)
+    release = hold_void(
+        hold=hold, amount=amount, idempotency_key=f"reversal:{uuid.uuid4()}"
+    )
+    Authorization.objects.filter(pk=locked.pk).update(
+        reversed_amount=F("reversed_amount") + release.amount
+    )
+    locked.reversed_amount += release.amount
+    return locked
+
+
+@atomic_with_retry
+def refund_create(
+    *,
+    card: Card,
+    amount: int,
+    currency: str,
+    partner: Partner | None,
+    authorization: Authorization | None = None,
+    merchant_id: str = "",
+    merchant_name: str = "",
+) -> Refund:
+    """Credit the cardholder; a linked refund is capped at what was captured."""
+    validate_amount(amount)
+    if currency != card.account.currency:
+        raise InvalidInput.for_field("currency", "Not the card's currency.")
+    account = credit_account_lock(account_id=card.account_id)
+    if authorization is not None:
+        locked = authorization_lock(authorization_id=authorization.pk)
+        refundable = locked.captured_amount - locked.refunded_amount
+        if amount > refundable:
+            raise InvalidInput.for_field(
+                "amount", f"Only {refundable} of this authorization can be refunded."
+            )
+        Authorization.objects.filter(pk=locked.pk).update(
+            refunded_amount=F("refunded_amount") + amount
+        )
+        merchant_id = merchant_id or locked.merchant_id
+        merchant_name = merchant_name or locked.merchant_name
+    public_id = uuid.uuid4()
+    entry = entry_post(
+        legs=[
+            debit(program_account(MERCHANT_SETTLEMENT, currency), amount),
+            credit(account.receivable, amount),
+        ],
+        kind="refund",
+        idempotency_key=f"refund:{public_id}",
+        description=merchant_name or merchant_id or "Refund",
+        external_ref=str(authorization.public_id) if authorization else merchant_id,
+    )
+    refund = Refund.objects.create(
+        public_id=public_id,
+        authorization=authorization,
+        card=card,
+        partner=partner,
+        amount=amount,
+        currency=currency,
+        merchant_id=merchant_id,
+        merchant_name=merchant_name,
+        entry=entry,
+    )
+    event_publish(
+        type="transaction.refunded",
+        aggregate_type="card",
+        aggregate_id=str(card.public_id),
+        payload={
+            "refund_id": str(refund.public_id),
+            "authorization_id": str(authorization.public_id) if authorization else None,
+            "card_id": str(card.public_id),
+            "amount": amount,
+            "currency": currency,
+        },
+    )
+    return refund
+
+
+def stale_holds_expire(*, now: datetime.datetime | None = None) -> int:
+    """Expire pending holds past their expiry, in batches; return how many."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        batch = list(
+            LedgerHold.objects.filter(
+                status=LedgerHold.Status.PENDING, expires_at__lte=now
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:EXPIRY_BATCH]
+        )
+        if not batch:
+            return expired
+        for hold in LedgerHold.objects.filter(pk__in=batch):
+            hold_expire(hold=hold, idempotency_key=f"expiry:{hold.public_id}")
+            expired += 1

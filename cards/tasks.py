@@ -1,0 +1,16 @@
+"""Card tasks: thin wrappers around services."""
+
+from celery import shared_task
+
+from cards.services.clearing import stale_holds_expire
+
+
+@shared_task(
+    name="cards.expire_stale_holds",
+    queue="default",
+    soft_time_limit=240,
+    time_limit=300,
+)
+def expire_stale_holds() -> int:
+    """Release holds of authorizations never captured within the hold period."""
+    return stale_holds_expire()
