@@ -9,18 +9,30 @@ currency, are fixed once they exist: cards were numbered and priced by them.
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from cards.models import Bin, CardProduct
+from cards.models import (
+    Authorization,
+    Bin,
+    Capture,
+    Card,
+    CardProduct,
+    CardStatusChange,
+    Refund,
+    VelocityRule,
+)
+from cards.security import pan_display
 from cards.services.catalogue import bin_clean, card_product_clean
-from issuer.kernel.errors import InvalidInput
+from cards.services.lifecycle import Actor, card_freeze, card_replace, card_unfreeze
+from issuer.kernel.admin import ReadOnlyAdmin
+from issuer.kernel.errors import DomainError, InvalidInput
 
 
 def _add_domain_errors(form: forms.ModelForm, error: InvalidInput) -> None:
-    for field, messages in (error.fields or {"__all__": [error.message]}).items():
+    for field, field_messages in (error.fields or {"__all__": [error.message]}).items():
         target = field if field in form.fields else None
-        for message in messages:
+        for message in field_messages:
             form.add_error(target, message)
 
 
@@ -191,3 +203,189 @@ class CardProductAdmin(admin.ModelAdmin):
         ),
         ("Record", {"fields": ("created_at",)}),
     )
+
+
+class CardStatusChangeInline(admin.TabularInline):
+    model = CardStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "reason", "channel", "actor")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _staff_actor(request: HttpRequest) -> Actor:
+    return Actor(channel=CardStatusChange.Channel.ADMIN, user=request.user)  # type: ignore[arg-type]
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    """Cards are shown masked (last four); nobody sees a PAN here."""
+
+    list_display = (
+        "masked_number",
+        "cardholder",
+        "status",
+        "status_reason",
+        "expiry",
+        "is_under_fraud_review",
+        "created_at",
+    )
+    list_filter = ("status", "product", "is_under_fraud_review", "created_at")
+    search_fields = ("public_id", "last_four", "account__cardholder__last_name")
+    list_select_related = ("account__cardholder", "product")
+    date_hierarchy = "created_at"
+    exclude = ("pan_ciphertext", "pan_key_id", "pan_fingerprint")
+    readonly_fields = (
+        "public_id",
+        "masked_number",
+        "account",
+        "product",
+        "status",
+        "status_reason",
+        "status_changed_by",
+        "expiry",
+        "last_four",
+        "expiry_month",
+        "expiry_year",
+        "cvv_failures",
+        "replaces",
+        "is_under_fraud_review",
+        "created_at",
+    )
+    inlines = [CardStatusChangeInline]
+    actions = ["freeze_cards", "unfreeze_cards", "replace_cards"]
+
+    @admin.display(description="Card")
+    def masked_number(self, card: Card) -> str:
+        return pan_display(card.last_four)
+
+    @admin.display(description="Cardholder")
+    def cardholder(self, card: Card) -> str:
+        return str(card.account.cardholder)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_freeze_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("cards.freeze_card")
+
+    def has_replace_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("cards.replace_card")
+
+    @admin.action(permissions=["freeze"], description="Freeze selected cards")
+    def freeze_cards(self, request: HttpRequest, queryset: Any) -> None:
+        self._apply(
+            request,
+            queryset,
+            "frozen",
+            lambda card: card_freeze(
+                card=card,
+                reason=CardStatusChange.Reason.ISSUER_REQUEST,
+                actor=_staff_actor(request),
+            ),
+        )
+
+    @admin.action(permissions=["freeze"], description="Unfreeze selected cards")
+    def unfreeze_cards(self, request: HttpRequest, queryset: Any) -> None:
+        self._apply(
+            request,
+            queryset,
+            "unfrozen",
+            lambda card: card_unfreeze(card=card, actor=_staff_actor(request)),
+        )
+
+    @admin.action(permissions=["replace"], description="Replace selected cards (lost)")
+    def replace_cards(self, request: HttpRequest, queryset: Any) -> None:
+        self._apply(
+            request,
+            queryset,
+            "replaced",
+            lambda card: card_replace(
+                card=card,
+                reason=CardStatusChange.Reason.LOST,
+                actor=_staff_actor(request),
+            ),
+        )
+
+    def _apply(
+        self, request: HttpRequest, queryset: Any, verb: str, action: Any
+    ) -> None:
+        done, refused = 0, []
+        for card in queryset.select_related("account", "product"):
+            try:
+                action(card)
+                done += 1
+            except DomainError as exc:
+                refused.append(f"•••• {card.last_four}: {exc.message}")
+        self.message_user(request, f"{done} card(s) {verb}.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "public_id",
+        "created_at",
+        "status",
+        "response_code",
+        "amount",
+        "currency",
+        "merchant_name",
+        "mcc",
+        "merchant_country",
+        "channel",
+        "card",
+    )
+    list_filter = (
+        "status",
+        "response_code",
+        "channel",
+        "merchant_country",
+        "created_at",
+    )
+    search_fields = ("public_id", "merchant_id", "merchant_name", "card__last_four")
+    date_hierarchy = "created_at"
+    list_select_related = ("card",)
+    exclude = ("hold",)
+
+
+@admin.register(Capture)
+class CaptureAdmin(ReadOnlyAdmin):
+    list_display = (
+        "public_id",
+        "created_at",
+        "amount",
+        "currency",
+        "card",
+        "is_over_capture",
+        "is_after_expiry",
+        "is_without_authorization",
+    )
+    list_filter = (
+        "is_over_capture",
+        "is_after_expiry",
+        "is_without_authorization",
+        "created_at",
+    )
+    search_fields = ("public_id", "authorization__public_id")
+    list_select_related = ("card",)
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("public_id", "created_at", "amount", "currency", "card")
+    search_fields = ("public_id", "authorization__public_id", "merchant_id")
+    list_select_related = ("card",)
+
+
+@admin.register(VelocityRule)
+class VelocityRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "window_seconds", "max_count", "max_amount", "is_active")
+    list_editable = ("is_active",)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import demo_staff_seed
+from cards.demo import demo_cardholders_seed, demo_partner_seed, demo_product_seed
 
 
 class Command(BaseCommand):
@@ -20,3 +21,15 @@ class Command(BaseCommand):
         self.stdout.write("Staff logins (admin at /admin/):")
         for username, password, role in demo_staff_seed():
             self.stdout.write(f"  {role:<17} {username} / {password}")
+        product = demo_product_seed()
+        self.stdout.write(f"Card product: {product.name} (BIN {product.bin.prefix})")
+        partner, key = demo_partner_seed()
+        if key:
+            self.stdout.write(f"Partner {partner.name} API key (shown once): {key}")
+        else:
+            self.stdout.write(
+                f"Partner {partner.name} exists (key shown when created)."
+            )
+        self.stdout.write("Cardholder logins (portal):")
+        for login in demo_cardholders_seed():
+            self.stdout.write(f"  {login.role:<17} {login.username} / {login.password}")
