@@ -18,3 +18,53 @@ def card_keys(settings):
     settings.CARD_FINGERPRINT_KEY = new_key()
     settings.CARD_CVV_KEY = new_key()
     return settings
+
+
+@pytest.fixture
+def issue_card(db):
+    """Issue a sandbox cardholder with an active card; returns a TestCard."""
+    from cards.services.sandbox import test_cards_issue
+
+    def issue(limit: int = 100_000, currency: str = "USD"):
+        return next(test_cards_issue(count=1, limit=limit, currency=currency))
+
+    return issue
+
+
+@pytest.fixture
+def test_card(issue_card):
+    return issue_card()
+
+
+def authorization_body(test_card, **overrides):
+    """A valid authorization request body for `test_card`."""
+    body = {
+        "pan": test_card.issued.pan,
+        "expiry": test_card.issued.card.expiry,
+        "cvv": test_card.cvv,
+        "amount": 1_250,
+        "currency": "USD",
+        "merchant": {
+            "id": "m-1",
+            "name": "Corner Shop",
+            "mcc": "5411",
+            "country": "US",
+        },
+        "channel": "pos",
+    }
+    body.update(overrides)
+    return body
+
+
+def authorization_request(test_card, **overrides):
+    from cards.services.authorizations import AuthorizationRequest
+
+    body = authorization_body(test_card, **overrides)
+    merchant = body.pop("merchant")
+    return AuthorizationRequest(
+        merchant_id=merchant["id"],
+        merchant_name=merchant["name"],
+        mcc=merchant["mcc"],
+        merchant_country=merchant["country"],
+        **body,
+    )

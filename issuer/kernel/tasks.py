@@ -51,9 +51,12 @@ def relay_outbox(event_ids: list[int]) -> int:
 @shared_task(
     name="kernel.sweep_outbox", queue="default", soft_time_limit=50, time_limit=60
 )
-def sweep_outbox() -> int:
-    """Relay events that on-commit relaying missed (e.g. the broker was down)."""
-    cutoff = timezone.now() - SWEEP_GRACE
+def sweep_outbox(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
+    """Relay events that on-commit relaying missed (e.g. the broker was down).
+
+    Events younger than `grace_seconds` are left to their on-commit relay.
+    """
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
     total = 0
     while True:
         ids = list(
