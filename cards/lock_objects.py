@@ -1,4 +1,8 @@
-"""Row locks for cards, taken after the credit account's (see accounts)."""
+"""Row locks for cards, taken after the credit account's (see accounts).
+
+MySQL/MariaDB lock joined rows too, so each lock reads one table and related
+rows are loaded apart, unlocked.
+"""
 
 from cards.models import Authorization, Card
 
@@ -8,8 +12,13 @@ def card_lock(*, card_id: int) -> Card:
 
 
 def authorization_lock(*, authorization_id: int) -> Authorization:
-    return (
-        Authorization.objects.select_related("hold", "card", "account")
-        .select_for_update()
-        .get(pk=authorization_id)
+    locked = Authorization.objects.select_for_update().get(pk=authorization_id)
+    related = Authorization.objects.select_related(
+        "hold", "card", "account", "account__receivable"
+    ).get(pk=authorization_id)
+    locked.hold, locked.card, locked.account = (
+        related.hold,
+        related.card,
+        related.account,
     )
+    return locked

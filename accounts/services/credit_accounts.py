@@ -1,6 +1,7 @@
 """Cardholders, credit accounts, limits, holds and payments."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from accounts.selectors import credit_account_balance
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
 from issuer.kernel.money import validate_amount, validate_currency
+from issuer.kernel.outbox import event_publish
 from ledger.models import JournalEntry, LedgerAccount, LedgerHold
 from ledger.services.accounts import ledger_account_create, ledger_account_limit_set
 from ledger.services.entries import credit, debit, entry_post
@@ -143,28 +145,37 @@ def credit_limit_change(
     return locked
 
 
+@dataclass(frozen=True)
+class CreditRefusal:
+    """Why credit was not held: an expected outcome, not an error."""
+
+    reason: str
+    message: str
+
+
 @atomic_with_retry
-def credit_hold_place(
+def credit_hold_try(
     *,
     account: CreditAccount,
     amount: int,
     idempotency_key: str,
     expires_at: datetime,
     description: str = "",
-) -> LedgerHold:
-    """Hold `amount` of available credit, decided under the account's row lock."""
+) -> LedgerHold | CreditRefusal:
+    """Hold `amount` of available credit, decided under the account's row lock.
+
+    Returns the hold, or a refusal when the account is not active or the
+    credit is not there. Nothing is written on a refusal.
+    """
     validate_amount(amount)
-    existing = LedgerHold.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     locked = credit_account_lock(account_id=account.pk)
     if locked.status != CreditAccount.Status.ACTIVE:
-        raise AccountNotActive(f"The credit account is {locked.status}.")
+        return CreditRefusal("account_not_active", f"The account is {locked.status}.")
     available = credit_account_balance(account=locked).available
     if amount > available:
-        raise InsufficientCredit(
+        return CreditRefusal(
+            "insufficient_credit",
             f"Amount {amount} exceeds available credit {max(available, 0)}.",
-            fields={"amount": ["Exceeds the available credit."]},
         )
     return hold_create(
         debit_account=locked.receivable,
@@ -174,6 +185,34 @@ def credit_hold_place(
         expires_at=expires_at,
         description=description,
     )
+
+
+def credit_hold_place(
+    *,
+    account: CreditAccount,
+    amount: int,
+    idempotency_key: str,
+    expires_at: datetime,
+    description: str = "",
+) -> LedgerHold:
+    """`credit_hold_try`, raising the refusal as an error."""
+    existing = LedgerHold.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    result = credit_hold_try(
+        account=account,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        expires_at=expires_at,
+        description=description,
+    )
+    if isinstance(result, CreditRefusal):
+        if result.reason == "account_not_active":
+            raise AccountNotActive(result.message)
+        raise InsufficientCredit(
+            result.message, fields={"amount": ["Exceeds the available credit."]}
+        )
+    return result
 
 
 @atomic_with_retry
@@ -188,7 +227,8 @@ def credit_account_payment_post(
     """Credit a payment to the account as of its receipt."""
     validate_amount(amount)
     locked = credit_account_lock(account_id=account.pk)
-    return entry_post(
+    already = JournalEntry.objects.filter(idempotency_key=idempotency_key).exists()
+    entry = entry_post(
         legs=[
             debit(program_account(PAYMENTS_CLEARING, locked.currency), amount),
             credit(locked.receivable, amount),
@@ -199,3 +239,17 @@ def credit_account_payment_post(
         description=description,
         external_ref=str(locked.public_id),
     )
+    if not already:
+        event_publish(
+            type="payment.received",
+            aggregate_type="account",
+            aggregate_id=str(locked.public_id),
+            payload={
+                "payment_id": str(entry.public_id),
+                "account_id": str(locked.public_id),
+                "amount": amount,
+                "currency": locked.currency,
+                "received_at": entry.effective_at.isoformat(),
+            },
+        )
+    return entry

@@ -17,9 +17,8 @@ from django.conf import settings
 from django.db.models import Aggregate, Count, F, Q, Sum
 from django.utils import timezone
 
-from accounts.errors import AccountNotActive, InsufficientCredit
 from accounts.models import CreditAccount, Partner
-from accounts.services.credit_accounts import credit_hold_place
+from accounts.services.credit_accounts import CreditRefusal, credit_hold_try
 from cards.lock_objects import card_lock
 from cards.models import (
     AccountSpendingControls,
@@ -73,6 +72,7 @@ DECLINES = {
     "blocked": Decline("62", "The card is blocked after repeated CVV failures."),
     "inactive": Decline("62", "The card has not been activated."),
     "account_inactive": Decline("62", "The credit account is not active."),
+    "account_not_active": Decline("62", "The credit account is not active."),
     "expired": Decline("54", "The card has expired."),
     "expiry_mismatch": Decline("54", "The expiry date does not match the card."),
     "cvv": Decline("N7", "The CVV does not match."),
@@ -113,7 +113,9 @@ def _card_for(pan: str) -> Card | None:
     if not (pan.isdigit() and 13 <= len(pan) <= 19 and is_luhn_valid(pan)):
         return None
     return (
-        Card.objects.select_related("account", "account__receivable")
+        Card.objects.select_related(
+            "account", "account__receivable", "account__spending_controls"
+        )
         .filter(pan_fingerprint=pan_fingerprint(pan=pan))
         .first()
     )
@@ -275,19 +277,17 @@ def authorization_create(
 
     hold = None
     if decline is None and card is not None:
-        try:
-            hold = credit_hold_place(
-                account=card.account,
-                amount=request.amount,
-                idempotency_key=f"authorization:{public_id}",
-                expires_at=now
-                + datetime.timedelta(days=settings.AUTHORIZATION_HOLD_DAYS),
-                description=f"{request.merchant_name or request.merchant_id}",
-            )
-        except InsufficientCredit:
-            decline = DECLINES["insufficient_credit"]
-        except AccountNotActive:
-            decline = DECLINES["account_inactive"]
+        held = credit_hold_try(
+            account=card.account,
+            amount=request.amount,
+            idempotency_key=f"authorization:{public_id}",
+            expires_at=now + datetime.timedelta(days=settings.AUTHORIZATION_HOLD_DAYS),
+            description=f"{request.merchant_name or request.merchant_id}",
+        )
+        if isinstance(held, CreditRefusal):
+            decline = DECLINES[held.reason]
+        else:
+            hold = held
 
     authorization = Authorization.objects.create(
         public_id=public_id,

@@ -7,6 +7,7 @@ whole transaction is then gone, so only the outermost caller can retry it.
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -30,30 +31,50 @@ def is_lock_conflict(exc: OperationalError) -> bool:
     return "database is locked" in str(exc)
 
 
+_frames = threading.local()
+
+
 def atomic_with_retry(func: Callable[P, R]) -> Callable[P, R]:
     """Run `func` in a transaction, retrying it whole on a lock conflict.
 
-    Inside an enclosing transaction it runs as a savepoint (so a caller may
-    catch a refusal and carry on) and leaves the retry to the outermost
-    caller.
+    - Outermost: its own transaction, retried on deadlock or lock timeout.
+    - Inside a transaction someone else opened (a test, a view's own
+      `atomic()`): a savepoint, so that caller may catch a refusal.
+    - Inside another `atomic_with_retry` service: it joins that transaction
+      without a savepoint (two round trips saved per call on the hot path);
+      an error dooms the whole transaction, which the outer service owns.
+      A service that wants to catch a nested service's error and carry on
+      opens a savepoint around the call (`with transaction.atomic():`).
     """
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if connection.in_atomic_block:
-            with transaction.atomic():
-                return func(*args, **kwargs)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
+        depth = getattr(_frames, "depth", 0)
+        _frames.depth = depth + 1
+        try:
+            if depth and connection.in_atomic_block:
+                with transaction.atomic(savepoint=False):
+                    return func(*args, **kwargs)
+            if connection.in_atomic_block:
                 with transaction.atomic():
                     return func(*args, **kwargs)
-            except OperationalError as exc:
-                if not is_lock_conflict(exc) or attempt == MAX_ATTEMPTS:
-                    raise
-                logger.warning(
-                    "lock conflict in %s (attempt %d): %s", func.__name__, attempt, exc
-                )
-                time.sleep(random.uniform(0, 0.005 * 2**attempt))
-        raise AssertionError("unreachable")
+            return _run_with_retries(func, *args, **kwargs)
+        finally:
+            _frames.depth = depth
 
     return wrapper
+
+
+def _run_with_retries(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except OperationalError as exc:
+            if not is_lock_conflict(exc) or attempt == MAX_ATTEMPTS:
+                raise
+            logger.warning(
+                "lock conflict in %s (attempt %d): %s", func.__name__, attempt, exc
+            )
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")

@@ -105,7 +105,7 @@ def hold_post(
                 fields={"idempotency_key": ["Already used for a different posting."]},
             )
         return existing
-    locked = hold_lock(hold_ids=[hold.pk]).get()
+    [locked] = hold_lock(hold_ids=[hold.pk])
     if locked.status != LedgerHold.Status.PENDING:
         raise HoldNotPending(f"Hold {locked.public_id} is {locked.status}.")
     amount = locked.pending_amount if amount is None else validate_amount(amount)
@@ -158,7 +158,7 @@ def _release(
                 fields={"idempotency_key": ["Already used for a different release."]},
             )
         return existing
-    locked = hold_lock(hold_ids=[hold.pk]).get()
+    [locked] = hold_lock(hold_ids=[hold.pk])
     if locked.status != LedgerHold.Status.PENDING:
         raise HoldNotPending(f"Hold {locked.public_id} is {locked.status}.")
     amount = locked.pending_amount if amount is None else validate_amount(amount)

@@ -48,12 +48,21 @@ def _owner(request: Request) -> str:
 def _respond(
     view: APIView, handler: Handler, request: Request, *args: Any, **kwargs: Any
 ) -> Response:
-    """Run the handler in a savepoint; a handled error rolls its writes back."""
+    """Run the handler in a savepoint; a handled error rolls its writes back
+    and its response is returned (and stored)."""
     try:
         with transaction.atomic():
             return handler(view, request, *args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - DRF decides which are handled
         return view.handle_exception(exc)
+
+
+@atomic_with_retry
+def _respond_once(
+    view: APIView, handler: Handler, request: Request, *args: Any, **kwargs: Any
+) -> Response:
+    """Without a key: one transaction; an error rolls all of it back."""
+    return handler(view, request, *args, **kwargs)
 
 
 def _storable(response: Response) -> Any:
@@ -75,7 +84,7 @@ def idempotent(handler: Handler) -> Handler:
     def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
-            return atomic_with_retry(_respond)(view, handler, request, *args, **kwargs)
+            return _respond_once(view, handler, request, *args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH:
             raise InvalidInput.for_field(
                 HEADER, f"Must be 1 to {MAX_KEY_LENGTH} characters."
