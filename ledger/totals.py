@@ -62,7 +62,7 @@ def apply_totals(change: TotalsChange, *, enforce_bounds: bool = True) -> None:
             params: list[int] = [delta[name] for name in changed]
             # Table and column names are constants; values are parameters.
             sql = (
-                f"UPDATE {table} SET {assignments} WHERE account_id = %s AND shard = %s"  # noqa: S608
+                f"UPDATE {table} SET {assignments} WHERE account_id = %s AND shard = %s"
             )
             params += [account_id, shard]
             debit_increase = delta["debits_posted"] + delta["debits_pending"]
