@@ -21,15 +21,15 @@ Amounts in windows are sums of minor units in each row's currency: history is
 expected in the card's billing currency. Hour of day and weekend are UTC.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from fraud.currencies import currency_exponent
-from fraud.scoring.records import Transaction, epoch_seconds, epoch_us
+from fraud.scoring.records import EPOCH, Transaction, as_utc, epoch_seconds, epoch_us
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -44,6 +44,7 @@ MERCHANT_LOOKBACK_SECONDS = HANDBOOK_DELAY + 30 * DAY
 PREVIOUS_GAP_CAP = 30 * DAY
 # Epoch-seconds "never" for labels that are not known.
 NEVER = np.iinfo(np.int64).max // 4
+ONE_MICROSECOND = timedelta(microseconds=1)
 
 CHANNELS = ("pos", "contactless", "ecommerce", "atm", "moto")
 CHANNEL_ALIASES = {
@@ -247,11 +248,33 @@ RawFeatures = dict[str, np.ndarray]
 # ---------------------------------------------------------------------------
 
 
+def _micros(moment: datetime) -> int:
+    return (as_utc(moment) - EPOCH) // ONE_MICROSECOND
+
+
 def _known_fraud_at(record: Transaction, seconds: int) -> int:
     """Epoch second from which `record` is known to be fraud (NEVER if not)."""
     if not record.is_fraud or record.label_time is None:
         return int(NEVER)
     return max(epoch_seconds(record.label_time), seconds + 1)
+
+
+def _earlier(
+    records: Sequence[Transaction],
+    position: tuple[int, str],
+    *,
+    card: str = "",
+    merchant: str = "",
+) -> Iterator[tuple[Transaction, int]]:
+    """(record, epoch second) of the records strictly before `position`."""
+    for record in records:
+        if (card and record.card_ref != card) or (
+            merchant and record.merchant_ref != merchant
+        ):
+            continue
+        micros = _micros(record.timestamp)
+        if (micros, record.transaction_id) < position:
+            yield record, micros // 1_000_000
 
 
 def transaction_raw_features(
@@ -267,13 +290,14 @@ def transaction_raw_features(
     transactions as stored now, with their labels and label times; pass at
     least `CARD_LOOKBACK_SECONDS` and `MERCHANT_LOOKBACK_SECONDS` of them.
     Rows that are not before `transaction` in (timestamp, transaction_id)
-    order, belong to another card/merchant, or are older than the lookback
-    are ignored, as are labels not yet known at the transaction's time.
+    order or belong to another card/merchant are ignored, and so are labels
+    not yet known at the transaction's time; older rows do no harm.
     `card_first_seen` is the card's first transaction ever, when older than
     the history passed.
     """
-    t = epoch_seconds(transaction.timestamp)
-    position = transaction.order_key
+    micros = _micros(transaction.timestamp)
+    t = micros // 1_000_000
+    position = (micros, transaction.transaction_id)
     values: dict[str, int] = {
         "t": t,
         "amount_minor": transaction.amount_minor,
@@ -293,10 +317,7 @@ def transaction_raw_features(
     countries: set[str] = set()
     if transaction.merchant_country:
         countries.add(transaction.merchant_country)
-    for record in card_history:
-        if record.card_ref != transaction.card_ref or record.order_key >= position:
-            continue
-        seconds = epoch_seconds(record.timestamp)
+    for record, seconds in _earlier(card_history, position, card=transaction.card_ref):
         first_seen = min(first_seen, seconds)
         age = t - seconds
         previous = max(previous, seconds)
@@ -333,13 +354,9 @@ def transaction_raw_features(
     merchant_fraud = dict.fromkeys(MERCHANT_WINDOWS, 0)
     delayed_counts = dict.fromkeys(MERCHANT_WINDOWS, 0)
     delayed_fraud = dict.fromkeys(MERCHANT_WINDOWS, 0)
-    for record in merchant_history:
-        if (
-            record.merchant_ref != transaction.merchant_ref
-            or record.order_key >= position
-        ):
-            continue
-        seconds = epoch_seconds(record.timestamp)
+    for record, seconds in _earlier(
+        merchant_history, position, merchant=transaction.merchant_ref
+    ):
         age = t - seconds
         is_known_fraud = _known_fraud_at(record, seconds) <= t
         for window, length in MERCHANT_WINDOWS.items():

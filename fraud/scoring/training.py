@@ -61,13 +61,15 @@ class TrainingConfig:
     feature_names: tuple[str, ...] = FEATURE_NAMES
     random_state: int = 0
     n_jobs: int = 2
-    logistic_max_rows: int = 400_000
+    # Above this many training rows, genuine rows are sampled (every fraud
+    # kept) and weighted by 1 / sampling rate, so probabilities stay calibrated.
+    max_train_rows: int = 300_000
     forest_trees: int = 100
-    forest_max_depth: int = 16
+    forest_max_depth: int = 14
     forest_min_samples_leaf: int = 3
-    forest_max_rows_per_tree: int = 100_000
-    boosting_iterations: int = 300
-    boosting_learning_rate: float = 0.06
+    forest_max_rows_per_tree: int = 30_000
+    boosting_iterations: int = 250
+    boosting_learning_rate: float = 0.08
     boosting_leaf_nodes: int = 31
     boosting_max_depth: int = 8
     boosting_min_samples_leaf: int = 40
@@ -196,18 +198,38 @@ def _row_sample(n: int, limit: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
 
 
+def genuine_sample(
+    labels: np.ndarray, limit: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to train on and their weights: every fraud, genuine rows sampled.
+
+    Genuine rows are kept with probability r so that at most `limit` rows
+    remain, and weigh 1 / r.
+    """
+    n = len(labels)
+    frauds = int(labels.sum())
+    if n <= limit:
+        return np.arange(n), np.ones(n)
+    rate = max(limit - frauds, 1) / max(n - frauds, 1)
+    keep = (labels == 1) | (np.random.default_rng(seed).random(n) < rate)
+    rows = np.flatnonzero(keep)
+    weights = np.where(labels[rows] == 1, 1.0, 1.0 / rate)
+    return rows, weights
+
+
 def fit_candidate(
     kind: str, features: np.ndarray, labels: np.ndarray, config: TrainingConfig
 ) -> Any:
     """Fit one candidate estimator on the training rows."""
+    rows, weights = genuine_sample(labels, config.max_train_rows, config.random_state)
+    features, labels = features[rows], labels[rows]
     if kind == LOGISTIC_REGRESSION:
-        rows = _row_sample(len(labels), config.logistic_max_rows, config.random_state)
-        transformed = np.log1p(np.maximum(features[rows], 0.0))
+        transformed = np.log1p(np.maximum(features, 0.0))
         mean = transformed.mean(axis=0)
         scale = transformed.std(axis=0)
         scale[scale == 0] = 1.0
         regression = LogisticRegression(C=0.1, max_iter=2000)
-        regression.fit((transformed - mean) / scale, labels[rows])
+        regression.fit((transformed - mean) / scale, labels, sample_weight=weights)
         return LinearEvaluator(
             mean=mean,
             scale=scale,
@@ -223,7 +245,7 @@ def fit_candidate(
             max_samples=share if share < 1.0 else None,
             n_jobs=config.n_jobs,
             random_state=config.random_state,
-        ).fit(features, labels)
+        ).fit(features, labels, sample_weight=weights)
     if kind == GRADIENT_BOOSTING:
         return HistGradientBoostingClassifier(
             learning_rate=config.boosting_learning_rate,
@@ -236,7 +258,7 @@ def fit_candidate(
             validation_fraction=0.1,
             n_iter_no_change=30,
             random_state=config.random_state,
-        ).fit(features, labels)
+        ).fit(features, labels, sample_weight=weights)
     raise ValueError(f"unknown candidate {kind!r}; choose from {CANDIDATES}")
 
 

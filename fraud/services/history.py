@@ -186,8 +186,9 @@ def historical_transaction_label(
 ) -> HistoricalTransaction:
     """Record a label (analyst decision, cardholder, dispute) known from now on.
 
-    The label time never precedes the transaction, so features computed for
-    earlier transactions stay what they were.
+    `label_time` (default now) is when this label became known; it never
+    precedes the transaction. Confirming the label already stored keeps its
+    earlier time: what was known then stays known.
     """
     with transaction.atomic():
         record = (
@@ -197,6 +198,8 @@ def historical_transaction_label(
         )
         if record is None:
             raise NotFound(f"No history transaction {transaction_id!r}.")
+        if record.is_fraud is is_fraud:
+            return record
         record.is_fraud = is_fraud
         record.label_time = max(label_time or timezone.now(), record.timestamp)
         record.save(update_fields=["is_fraud", "label_time"])
