@@ -15,12 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
 from fraud.currencies import AmountError, is_known_currency, major_to_minor
 
 REQUIRED_COLUMNS = ("transaction_id", "timestamp", "card_ref", "merchant_ref", "amount")
+# In the order `HistoryRowParser.parse` unpacks them.
 OPTIONAL_COLUMNS = (
     "currency",
     "mcc",
@@ -80,70 +82,80 @@ def parse_time(value: str) -> datetime:
 
 
 class HistoryRowParser:
+    FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
     def __init__(self, header: list[str]) -> None:
         names = [name.strip().lower() for name in header]
         missing = [name for name in REQUIRED_COLUMNS if name not in names]
         if missing:
             raise HeaderError(f"missing required column(s): {', '.join(missing)}")
         self.width = len(names)
-        # Unknown columns are ignored; a missing optional column reads as "".
-        self.positions = {
-            name: names.index(name)
-            for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-            if name in names
-        }
-
-    def _get(self, row: list[str], name: str) -> str:
-        position = self.positions.get(name)
-        return "" if position is None else row[position].strip()
+        # Unknown columns are ignored; a missing optional column reads as "",
+        # the value appended after the row's last field.
+        self._fields = itemgetter(
+            *(
+                names.index(name) if name in names else self.width
+                for name in self.FIELDS
+            )
+        )
 
     def parse(self, row: list[str], line: int) -> HistoryValues:
         if len(row) != self.width:
             raise RowError(
                 line, "row", f"expected {self.width} columns, found {len(row)}"
             )
-        get = self._get
-        transaction_id = self._reference(
-            get(row, "transaction_id"), "transaction_id", line
-        )
-        card_ref = self._reference(get(row, "card_ref"), "card_ref", line)
-        merchant_ref = self._reference(get(row, "merchant_ref"), "merchant_ref", line)
-        timestamp = self._time(get(row, "timestamp"), "timestamp", line)
+        row.append("")
+        (
+            transaction_id,
+            timestamp_text,
+            card_ref,
+            merchant_ref,
+            amount,
+            currency,
+            mcc,
+            country,
+            channel,
+            label,
+            label_text,
+            cvv_text,
+            declined_text,
+        ) = (value.strip() for value in self._fields(row))
+        self._reference(transaction_id, "transaction_id", line)
+        self._reference(card_ref, "card_ref", line)
+        self._reference(merchant_ref, "merchant_ref", line)
+        timestamp = self._time(timestamp_text, "timestamp", line)
 
-        currency = get(row, "currency").upper() or "USD"
+        currency = currency.upper() or "USD"
         if not is_known_currency(currency):
             raise RowError(line, "currency", f"{currency!r} is not an ISO 4217 code")
         try:
-            amount_minor = major_to_minor(get(row, "amount"), currency)
+            amount_minor = major_to_minor(amount, currency)
         except AmountError as error:
             raise RowError(line, "amount", str(error)) from None
         if amount_minor < 0:
             raise RowError(line, "amount", "must not be negative")
 
-        mcc = get(row, "mcc")
         if mcc and not _MCC.fullmatch(mcc):
             raise RowError(line, "mcc", f"{mcc!r} is not a 4-digit MCC")
-        country = get(row, "merchant_country").upper()
+        country = country.upper()
         if country and not _COUNTRY.fullmatch(country):
             raise RowError(
                 line, "merchant_country", f"{country!r} is not an ISO 3166 alpha-2 code"
             )
-        channel = get(row, "channel").lower()
+        channel = channel.lower()
         if len(channel) > MAX_CHANNEL_LENGTH:
             raise RowError(line, "channel", f"longer than {MAX_CHANNEL_LENGTH}")
 
-        cvv_failed = self._flag(get(row, "cvv_failed"), "cvv_failed", line)
-        declined = self._flag(get(row, "declined"), "declined", line)
-        label = get(row, "is_fraud")
+        cvv_failed = self._flag(cvv_text, "cvv_failed", line)
+        declined = self._flag(declined_text, "declined", line)
         if label not in ("", "0", "1"):
             raise RowError(line, "is_fraud", f"{label!r} is not 0 or 1")
         is_fraud = None if label == "" else label == "1"
         label_time = None
         if is_fraud is not None:
-            text = get(row, "label_time")
             label_time = (
-                self._time(text, "label_time", line)
-                if text
+                self._time(label_text, "label_time", line)
+                if label_text
                 else timestamp + DEFAULT_LABEL_DELAY
             )
             if label_time < timestamp:
@@ -165,12 +177,11 @@ class HistoryRowParser:
         )
 
     @staticmethod
-    def _reference(value: str, name: str, line: int) -> str:
+    def _reference(value: str, name: str, line: int) -> None:
         if not value:
             raise RowError(line, name, "is required")
         if len(value) > MAX_REF_LENGTH:
             raise RowError(line, name, f"longer than {MAX_REF_LENGTH} characters")
-        return value
 
     @staticmethod
     def _time(value: str, name: str, line: int) -> datetime:

@@ -1,10 +1,11 @@
 """Writing the transaction history: bulk import, live copies, labels."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.db import connection, transaction
 from django.db.models.constants import OnConflict
@@ -43,6 +44,12 @@ class ImportReport:
         return self.already_present + self.invalid
 
 
+def _utc_text(moment: datetime | None) -> str | None:
+    """What adapt_datetimefield_value gives for aware UTC times on a UTC
+    connection, without its per-value checks."""
+    return None if moment is None else str(moment.replace(tzinfo=None))
+
+
 def _insert_ignoring_duplicates(rows: list[HistoryValues], source: str) -> int:
     """Insert rows, skipping transaction_ids already stored; return rows inserted.
 
@@ -63,7 +70,9 @@ def _insert_ignoring_duplicates(rows: list[HistoryValues], source: str) -> int:
     sql = f"{statement} {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
     if suffix:
         sql = f"{sql} {suffix}"
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt: Callable[[datetime | None], Any] = connection.ops.adapt_datetimefield_value
+    if connection.timezone == UTC:
+        adapt = _utc_text
     values = [
         (*row[:1], adapt(row[1]), *row[2:12], adapt(row[12]), source) for row in rows
     ]
