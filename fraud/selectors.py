@@ -4,6 +4,7 @@ import hashlib
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,6 @@ from fraud.scoring.records import (
     EPOCH,
     HISTORY_COLUMNS,
     Transaction,
-    normalise_history_frame,
 )
 from issuer.kernel.errors import DomainError, NotFound
 
@@ -31,7 +31,8 @@ HISTORY_LOOKBACK = timedelta(
     seconds=max(CARD_LOOKBACK_SECONDS, MERCHANT_LOOKBACK_SECONDS)
 )
 _ONE_MICROSECOND = timedelta(microseconds=1)
-_FRAME_CHUNK = 50_000
+_FRAME_CHUNK = 20_000
+_FETCH_SPAN = timedelta(days=1)
 
 
 class ArtifactIntegrityError(DomainError):
@@ -39,6 +40,21 @@ class ArtifactIntegrityError(DomainError):
 
     status_code = 409
     default_code = "artifact_integrity"
+
+
+def _history_rows(*, start: datetime, end: datetime) -> Iterator[tuple]:
+    """Rows of the window, fetched a day at a time (an index range scan each):
+    the MySQL driver buffers a whole result set, so one query for millions
+    of rows would hold them all twice."""
+    moment = start
+    while moment < end:
+        step = min(moment + _FETCH_SPAN, end)
+        yield from (
+            HistoricalTransaction.objects.between(moment, step)
+            .values_list(*HISTORY_COLUMNS)
+            .iterator(chunk_size=_FRAME_CHUNK)
+        )
+        moment = step
 
 
 def history_frame(*, start: datetime, end: datetime) -> pd.DataFrame:
@@ -49,13 +65,11 @@ def history_frame(*, start: datetime, end: datetime) -> pd.DataFrame:
     codes) share one object, which keeps millions of rows in little memory.
     """
     fields = HISTORY_COLUMNS
-    queryset = HistoricalTransaction.objects.between(start, end).values_list(*fields)
     shared: dict[str, str] = {}
     share = shared.setdefault
     columns: dict[str, list] = {name: [] for name in fields}
     micros: dict[str, list[int]] = {"timestamp": [], "label_time": []}
-    rows = queryset.iterator(chunk_size=_FRAME_CHUNK)
-    for row in rows:
+    for row in _history_rows(start=start, end=end):
         (tid, moment, card, merchant, amount, currency, mcc, country, channel,
          cvv_failed, declined, is_fraud, label_time) = row  # fmt: skip
         columns["transaction_id"].append(tid)
@@ -76,14 +90,17 @@ def history_frame(*, start: datetime, end: datetime) -> pd.DataFrame:
     data: dict[str, object] = {}
     for name in fields:
         if name in micros:
-            values = np.array(micros[name], dtype=np.int64)
+            values = np.array(micros.pop(name), dtype=np.int64)
             times = pd.Series(values.astype("datetime64[us]")).dt.tz_localize("UTC")
             data[name] = times.where(values >= 0) if name == "label_time" else times
         elif name == "is_fraud":
-            data[name] = pd.array(columns[name], dtype="Int8")
+            data[name] = pd.array(columns.pop(name), dtype="Int8")
+        elif name == "amount_minor":
+            data[name] = np.array(columns.pop(name), dtype=np.int64)
+        elif name in ("cvv_failed", "declined"):
+            data[name] = np.array(columns.pop(name), dtype=np.int8)
         else:
-            data[name] = np.array(columns[name], dtype=object)
-        columns.pop(name, None)
+            data[name] = np.array(columns.pop(name), dtype=object)
     frame = pd.DataFrame(data)
     first_seen = dict(
         HistoricalTransaction.objects.filter(timestamp__lt=start)
@@ -95,7 +112,7 @@ def history_frame(*, start: datetime, end: datetime) -> pd.DataFrame:
         frame["card_first_seen"] = pd.to_datetime(
             frame["card_ref"].map(first_seen), utc=True
         ).astype("datetime64[us, UTC]")
-    return normalise_history_frame(frame)
+    return frame
 
 
 def _record(row: tuple) -> Transaction:

@@ -482,19 +482,24 @@ def history_raw_features(history: pd.DataFrame) -> tuple[RawFeatures, np.ndarray
     n = len(history)
     timestamps = epoch_us(history["timestamp"])
     order = _time_order(timestamps, history["transaction_id"].to_numpy(dtype=object))
-    frame = history.iloc[order]
+
+    def column(name: str, dtype: object = None) -> np.ndarray:
+        """One history column in time order (no copy of the whole frame)."""
+        return history[name].to_numpy(dtype=dtype)[order]
+
     t = timestamps[order] // 1_000_000
-    amount = frame["amount_minor"].to_numpy(dtype=np.int64)
-    cvv_failed = frame["cvv_failed"].to_numpy(dtype=np.int64)
-    declined = frame["declined"].to_numpy(dtype=np.int64)
-    countries = _text(frame, "merchant_country")
+    amount = column("amount_minor", np.int64)
+    cvv_failed = column("cvv_failed", np.int64)
+    declined = column("declined", np.int64)
+    countries = _text(history, "merchant_country")[order]
 
     label_seconds = np.full(n, NEVER, dtype=np.int64)
-    labels = frame["label_time"]
-    if labels.notna().any():
-        has_label = labels.notna().to_numpy()
+    labels = history["label_time"]
+    has_label = labels.notna().to_numpy()
+    if has_label.any():
         label_seconds[has_label] = epoch_us(labels[has_label]) // 1_000_000
-    is_fraud = frame["is_fraud"].fillna(0).to_numpy(dtype=np.int64) == 1
+    label_seconds = label_seconds[order]
+    is_fraud = history["is_fraud"].fillna(0).to_numpy(dtype=np.int64)[order] == 1
     fraud_known_from = np.where(
         is_fraud & (label_seconds < NEVER), np.maximum(label_seconds, t + 1), NEVER
     )
@@ -505,25 +510,23 @@ def history_raw_features(history: pd.DataFrame) -> tuple[RawFeatures, np.ndarray
     raw: RawFeatures = {
         "t": t,
         "amount_minor": amount,
-        "exponent": _exponents(_text(frame, "currency")),
+        "exponent": _exponents(_text(history, "currency")[order]),
         "cvv_failed": cvv_failed,
         "declined": declined,
     }
 
-    card_codes = pd.factorize(frame["card_ref"].to_numpy(dtype=object))[0].astype(
-        np.int64
-    )
+    card_codes = pd.factorize(column("card_ref", object))[0].astype(np.int64)
     card = _Groups(card_codes, t, t_min, span)
     same_card_as_previous = np.concatenate(([False], card.codes[1:] == card.codes[:-1]))
     group_first = np.flatnonzero(~same_card_as_previous)
     first_seen = np.repeat(card.t[group_first], np.diff(np.append(group_first, n)))
     first_seen = card.to_time_order(first_seen)
-    if "card_first_seen" in frame:
-        known = frame["card_first_seen"].notna().to_numpy()
+    if "card_first_seen" in history:
+        known = history["card_first_seen"].notna().to_numpy()
         if known.any():
             older = np.full(n, NEVER, dtype=np.int64)
-            older[known] = epoch_us(frame["card_first_seen"][known]) // 1_000_000
-            first_seen = np.minimum(first_seen, older)
+            older[known] = epoch_us(history["card_first_seen"][known]) // 1_000_000
+            first_seen = np.minimum(first_seen, older[order])
     raw["card_first_seen"] = first_seen
     previous_gap = np.full(n, -1, dtype=np.int64)
     previous_gap[same_card_as_previous] = (card.t[1:] - card.t[:-1])[
@@ -540,9 +543,8 @@ def history_raw_features(history: pd.DataFrame) -> tuple[RawFeatures, np.ndarray
         card.prior_sum(cvv_failed, DAY)
     )
     raw["card_prior_declines_1d"] = card.to_time_order(card.prior_sum(declined, DAY))
-    raw["card_merchant_seen_30d"] = _seen_within(
-        card_codes, frame["merchant_ref"].to_numpy(dtype=object), t, 30 * DAY
-    )
+    merchant_refs = column("merchant_ref", object)
+    raw["card_merchant_seen_30d"] = _seen_within(card_codes, merchant_refs, t, 30 * DAY)
     raw["card_country_seen_30d"] = _seen_within(card_codes, countries, t, 30 * DAY)
     raw["card_countries_1d"] = card.to_time_order(_distinct_in_day(card, countries))
     raw["card_known_fraud_30d"] = card.to_time_order(
@@ -551,9 +553,7 @@ def history_raw_features(history: pd.DataFrame) -> tuple[RawFeatures, np.ndarray
         )
     )
 
-    merchant_codes = pd.factorize(frame["merchant_ref"].to_numpy(dtype=object))[
-        0
-    ].astype(np.int64)
+    merchant_codes = pd.factorize(merchant_refs)[0].astype(np.int64)
     merchant = _Groups(merchant_codes, t, t_min, span)
     for window, length in MERCHANT_WINDOWS.items():
         raw[f"merchant_prior_count_{window}"] = merchant.to_time_order(
@@ -578,8 +578,8 @@ def history_raw_features(history: pd.DataFrame) -> tuple[RawFeatures, np.ndarray
                 window_opens + length,
             )
         )
-    raw["channel"] = _text(frame, "channel")
-    raw["mcc"] = _text(frame, "mcc")
+    raw["channel"] = _text(history, "channel")[order]
+    raw["mcc"] = _text(history, "mcc")[order]
     raw["merchant_country"] = countries
     return raw, order
 

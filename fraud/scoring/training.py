@@ -157,8 +157,7 @@ def prepare_data(
     windows (see features.MERCHANT_LOOKBACK_SECONDS).
     """
     raw, order = history_raw_features(history)
-    frame = history.iloc[order]
-    timestamps = epoch_us(frame["timestamp"])
+    timestamps = epoch_us(history["timestamp"])[order]
 
     def between(start: datetime, end: datetime) -> np.ndarray:
         low = (as_utc(start) - EPOCH) // ONE_MICROSECOND
@@ -167,10 +166,10 @@ def prepare_data(
 
     train = between(window.train_start, window.train_end)
     validation = between(window.validation_start, window.validation_end)
-    is_fraud = frame["is_fraud"].fillna(0).to_numpy(dtype=np.int64) == 1
-    label_times = frame["label_time"]
+    is_fraud = history["is_fraud"].fillna(0).to_numpy(dtype=np.int64)[order] == 1
+    label_times = history["label_time"]
     as_of = pd.Timestamp(window.labels_as_of)
-    known_by_then = (label_times.notna() & (label_times <= as_of)).to_numpy()
+    known_by_then = (label_times.notna() & (label_times <= as_of)).to_numpy()[order]
     train_labels = (is_fraud & known_by_then)[train].astype(np.int64)
 
     encodings = RiskEncodings.fit(
@@ -186,7 +185,7 @@ def prepare_data(
         train_labels=train_labels,
         validation_features=feature_matrix(_slice(raw, validation), encodings, names),
         validation_labels=is_fraud[validation].astype(np.int64),
-        validation_cards=frame["card_ref"].to_numpy(dtype=object)[validation],
+        validation_cards=history["card_ref"].to_numpy(dtype=object)[order][validation],
         validation_days=days[validation],
         feature_names=names,
     )

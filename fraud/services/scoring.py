@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from fraud.models import HistoricalTransaction, ModelVersion
@@ -50,19 +51,20 @@ def history_scores(
     end = day_start(date_to + timedelta(days=1))
     history = history_frame(start=start - HISTORY_LOOKBACK, end=end)
     raw, order = history_raw_features(history)
-    ordered = history.iloc[order]
-    wanted = ((ordered["timestamp"] >= start) & (ordered["timestamp"] < end)).to_numpy()
+    timestamps = history["timestamp"].to_numpy(dtype="datetime64[us]")[order]
+    wanted = (timestamps >= np.datetime64(start.replace(tzinfo=None), "us")) & (
+        timestamps < np.datetime64(end.replace(tzinfo=None), "us")
+    )
     features = feature_matrix(
         {name: values[wanted] for name, values in raw.items()},
         model.encodings,
         model.feature_names,
     )
-    scores = model.score_matrix(features)
     return pd.DataFrame(
         {
-            "transaction_id": ordered["transaction_id"].to_numpy()[wanted],
-            "card_ref": ordered["card_ref"].to_numpy()[wanted],
-            "timestamp": ordered["timestamp"].to_numpy()[wanted],
-            "score": scores,
+            "transaction_id": history["transaction_id"].to_numpy()[order][wanted],
+            "card_ref": history["card_ref"].to_numpy()[order][wanted],
+            "timestamp": timestamps[wanted],
+            "score": model.score_matrix(features),
         }
     )

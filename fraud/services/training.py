@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
 
 from fraud.models import ModelVersion
 from fraud.scoring.training import (
@@ -76,9 +77,11 @@ def model_version_train(
         label_delay_days=label_delay_days,
         validation_days=validation_days,
     )
+    started = perf_counter()
     history = history_frame(
         start=window.train_start - HISTORY_LOOKBACK, end=window.validation_end
     )
+    loaded = perf_counter()
     timestamps = history["timestamp"]
     in_training = (timestamps >= window.train_start) & (timestamps < window.train_end)
     in_validation = (timestamps >= window.validation_start) & (
@@ -100,6 +103,7 @@ def model_version_train(
     config = config or TrainingConfig()
     data = prepare_data(history, window, config.feature_names)
     del history
+    prepared = perf_counter()
     try:
         result = train(data, config)
     except ValueError as error:
@@ -107,6 +111,11 @@ def model_version_train(
     metrics = {
         **result.metrics(),
         "labels_as_of": window.labels_as_of.isoformat(),
+        "seconds": {
+            "load_history": round(loaded - started, 1),
+            "features": round(prepared - loaded, 1),
+            "fit_and_validate": round(perf_counter() - prepared, 1),
+        },
     }
     version = model_version_register(
         model=result.model,
