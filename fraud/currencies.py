@@ -1,0 +1,72 @@
+"""ISO 4217 currencies and their minor-unit exponents (pure Python, no ORM).
+
+History files carry amounts in major units ("57.16"); the database keeps
+integer minor units. The exponent says how many decimals a currency has.
+When the kernel grows a shared money module, this table moves there.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+# Active ISO 4217 codes by exponent (most currencies have 2 decimals).
+_CODES_BY_EXPONENT = {
+    2: """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD
+    BTN BWP BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB
+    EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD
+    KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU
+    MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR
+    RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB
+    TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD XCG YER ZAR ZMW ZWG
+    """,
+    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF",
+    3: "BHD IQD JOD KWD LYD OMR TND",
+    4: "CLF UYW",
+}
+_EXPONENTS = {
+    code: exponent
+    for exponent, codes in _CODES_BY_EXPONENT.items()
+    for code in codes.split()
+}
+
+
+class AmountError(ValueError):
+    """An amount or currency that cannot be stored exactly."""
+
+
+def currency_exponent(currency: str) -> int:
+    """Return the number of minor-unit decimals of an ISO 4217 currency."""
+    try:
+        return _EXPONENTS[currency]
+    except KeyError:
+        raise AmountError(f"{currency!r} is not an ISO 4217 currency code") from None
+
+
+def is_known_currency(currency: str) -> bool:
+    return currency in _EXPONENTS
+
+
+def major_to_minor(amount: str, currency: str) -> int:
+    """Convert a decimal string in major units to integer minor units, exactly.
+
+    `major_to_minor("57.16", "USD") == 5716`; more decimals than the currency
+    has (`"57.165"` in USD) is an error, never a rounding.
+    """
+    exponent = currency_exponent(currency)
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        raise AmountError(f"{amount!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise AmountError(f"{amount!r} is not a finite number")
+    scaled = value.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise AmountError(
+            f"{amount!r} has more than {exponent} decimals for {currency}"
+        )
+    return int(scaled)
+
+
+def minor_to_major_text(amount_minor: int, currency: str) -> str:
+    """Render integer minor units as a decimal string in major units."""
+    exponent = currency_exponent(currency)
+    return str(Decimal(amount_minor).scaleb(-exponent))

@@ -1,0 +1,145 @@
+"""Fraud detection's history of transactions and its registry of models.
+
+- HistoricalTransaction: one card transaction as fraud detection sees it,
+  imported from a history file or copied from a live authorization
+  (`source`). The external `transaction_id` is unique, so importing a file
+  again or copying a live transaction twice changes nothing. Money is an
+  integer of minor units beside its ISO 4217 currency. `is_fraud` is the
+  label (NULL while unknown) and `label_time` the moment it became known:
+  features use a label only from that moment on, so a model never sees
+  what was not known yet. A label always has a time, never before the
+  transaction's. Indexed on (card_ref, timestamp), (merchant_ref,
+  timestamp) and timestamp for the point-in-time look-ups.
+- ModelVersion: a trained model in the registry: its artifact (a joblib
+  file under MEDIA_ROOT/models/) and the artifact's SHA-256, checked before
+  every load so a file that changed is never unpickled; the feature names,
+  data window, label delay, metrics and tier thresholds; and a status,
+  draft -> shadow -> active -> retired. At most one version is active,
+  enforced by a unique index on a generated column that is 1 for the active
+  version and NULL for every other (MariaDB has no partial indexes).
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Case, Q, Value, When
+
+
+class HistoricalTransactionQuerySet(models.QuerySet["HistoricalTransaction"]):
+    def between(self, start, end) -> "HistoricalTransactionQuerySet":  # type: ignore[no-untyped-def]
+        """Transactions with start <= timestamp < end."""
+        return self.filter(timestamp__gte=start, timestamp__lt=end)
+
+
+class HistoricalTransaction(models.Model):
+    class Source(models.TextChoices):
+        IMPORTED = "imported", "Imported history"
+        LIVE = "live", "Live authorization"
+
+    transaction_id = models.CharField(max_length=64)
+    timestamp = models.DateTimeField()
+    card_ref = models.CharField(max_length=64)
+    merchant_ref = models.CharField(max_length=64)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="USD")
+    mcc = models.CharField(max_length=4, blank=True, default="")
+    merchant_country = models.CharField(max_length=2, blank=True, default="")
+    channel = models.CharField(max_length=20, blank=True, default="")
+    cvv_failed = models.BooleanField(default=False)
+    declined = models.BooleanField(default=False)
+    is_fraud = models.BooleanField(null=True, blank=True)
+    label_time = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.IMPORTED
+    )
+
+    objects = HistoricalTransactionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction_id"],
+                name="fraud_historicaltransaction_transaction_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_minor__gte=0),
+                name="fraud_historicaltransaction_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_fraud__isnull=True) | Q(label_time__isnull=False),
+                name="fraud_historicaltransaction_label_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(label_time__isnull=True)
+                | Q(label_time__gte=models.F("timestamp")),
+                name="fraud_historicaltransaction_label_after_transaction",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["imported", "live"]),
+                name="fraud_historicaltransaction_source_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["card_ref", "timestamp"], name="fraud_hist_card_time"),
+            models.Index(
+                fields=["merchant_ref", "timestamp"], name="fraud_hist_merchant_time"
+            ),
+            models.Index(fields=["timestamp"], name="fraud_hist_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.transaction_id
+
+
+class ModelVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SHADOW = "shadow", "Shadow"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=40)
+    artifact_path = models.CharField(max_length=255)
+    artifact_sha256 = models.CharField(max_length=64)
+    feature_names = models.JSONField(default=list)
+    train_from = models.DateField()
+    train_to = models.DateField()
+    validation_from = models.DateField()
+    validation_to = models.DateField()
+    label_delay_days = models.PositiveSmallIntegerField()
+    metrics = models.JSONField(default=dict)
+    tier_thresholds = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    # 1 while active, NULL otherwise: the unique index allows one active row.
+    active_marker = models.GeneratedField(
+        expression=Case(When(status="active", then=Value(1)), default=None),
+        output_field=models.PositiveSmallIntegerField(null=True),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("activate_modelversion", "Can activate a model version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active_marker"], name="fraud_modelversion_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "shadow", "active", "retired"]),
+                name="fraud_modelversion_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(train_from__lte=models.F("train_to"))
+                & Q(train_to__lt=models.F("validation_from"))
+                & Q(validation_from__lte=models.F("validation_to")),
+                name="fraud_modelversion_windows_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id} ({self.status})"
