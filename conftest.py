@@ -45,6 +45,22 @@ def partner_client(make_partner: Callable[..., tuple[Partner, str]]) -> APIClien
     return client
 
 
+@pytest.fixture
+def issue_card(db: None):  # type: ignore[no-untyped-def]
+    """Issue a sandbox cardholder with an active card; returns a TestCard."""
+    from cards.services.sandbox import test_cards_issue
+
+    def issue(limit: int = 100_000, currency: str = "USD"):
+        return next(test_cards_issue(count=1, limit=limit, currency=currency))
+
+    return issue
+
+
+@pytest.fixture
+def test_card(issue_card):  # type: ignore[no-untyped-def]
+    return issue_card()
+
+
 def _database_url_for_worker() -> str:
     """The URL of the test database this process is using."""
     settings = connection.settings_dict

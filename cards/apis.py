@@ -76,8 +76,8 @@ class AuthorizationDetailOutputSerializer(AuthorizationOutputSerializer):
         }
 
     def get_fraud(self, authorization: Authorization) -> dict[str, Any] | None:
-        score = getattr(authorization, "fraud_score", None)
-        return score
+        """Filled in by the fraud app, which scores authorizations."""
+        return None
 
 
 class CaptureOutputSerializer(serializers.Serializer):
@@ -138,21 +138,12 @@ class AuthorizationCreateApi(APIView):
         )
 
 
-def _authorization(request: Request, authorization_id: Any) -> Authorization:
+def authorization_for(request: Request, authorization_id: Any) -> Authorization:
     return get_by_public_id(
         authorizations_for_partner(partner=request_partner(request)),
         authorization_id,
         label="authorization",
     )
-
-
-class AuthorizationDetailApi(APIView):
-    required_scope = Scope.AUTHORIZATIONS
-
-    @extend_schema(responses={200: AuthorizationDetailOutputSerializer})
-    def get(self, request: Request, authorization_id: str) -> Response:
-        authorization = _authorization(request, authorization_id)
-        return Response(AuthorizationDetailOutputSerializer(authorization).data)
 
 
 class AuthorizationCaptureApi(APIView):
@@ -167,7 +158,7 @@ class AuthorizationCaptureApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         capture = authorization_capture(
-            authorization=_authorization(request, authorization_id),
+            authorization=authorization_for(request, authorization_id),
             amount=serializer.validated_data.get("amount"),
             final=serializer.validated_data["final"],
         )
@@ -187,7 +178,7 @@ class AuthorizationReverseApi(APIView):
         serializer = AmountSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         authorization = authorization_reverse(
-            authorization=_authorization(request, authorization_id),
+            authorization=authorization_for(request, authorization_id),
             amount=serializer.validated_data.get("amount"),
         )
         if authorization.hold is not None:
@@ -284,7 +275,7 @@ class RefundCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if "authorization_id" in data:
-            authorization = _authorization(request, data["authorization_id"])
+            authorization = authorization_for(request, data["authorization_id"])
             if authorization.card is None:
                 raise InvalidInput.for_field("authorization_id", "No card to refund.")
             refund = refund_create(

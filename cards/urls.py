@@ -9,11 +9,6 @@ urlpatterns = [
         "authorizations", apis.AuthorizationCreateApi.as_view(), name="authorizations"
     ),
     path(
-        "authorizations/<str:authorization_id>",
-        apis.AuthorizationDetailApi.as_view(),
-        name="authorization-detail",
-    ),
-    path(
         "authorizations/<str:authorization_id>/capture",
         apis.AuthorizationCaptureApi.as_view(),
         name="authorization-capture",

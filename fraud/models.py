@@ -143,3 +143,142 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.public_id} ({self.status})"
+
+
+class FraudScore(models.Model):
+    """One model version's score of one live authorization.
+
+    Unique per (authorization, model version): retries and duplicate
+    deliveries of the same event change nothing. Shadow versions score too,
+    but only the active version's score causes actions.
+    """
+
+    authorization = models.ForeignKey(
+        "cards.Authorization", on_delete=models.CASCADE, related_name="fraud_scores"
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="scores"
+    )
+    score = models.FloatField()
+    tier = models.CharField(max_length=10)
+    explanation = models.JSONField(default=list)
+    is_shadow = models.BooleanField(default=False)
+    event_created_at = models.DateTimeField(null=True, blank=True)
+    scored_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorization", "model_version"],
+                name="fraud_fraudscore_once_per_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=1),
+                name="fraud_fraudscore_score_is_probability",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier} {self.score:.3f}"
+
+
+class FraudAction(models.Model):
+    """An automatic action a score caused: each kind at most once per authorization."""
+
+    class Kind(models.TextChoices):
+        ASK_CARDHOLDER = "ask_cardholder", "Asked the cardholder: was this you?"
+        OPEN_CASE = "open_case", "Opened a review case"
+        FREEZE_CARD = "freeze_card", "Froze the card"
+        ALERT = "alert", "Alerted cardholder and partner"
+
+    authorization = models.ForeignKey(
+        "cards.Authorization", on_delete=models.CASCADE, related_name="fraud_actions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    score = models.ForeignKey(FraudScore, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorization", "kind"], name="fraud_fraudaction_once_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class FraudAlert(models.Model):
+    """A "was this you?" question to the cardholder about one authorization."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the cardholder"
+        GENUINE = "genuine", "Cardholder: it was me"
+        FRAUD = "fraud", "Cardholder: it was not me"
+
+    authorization = models.OneToOneField(
+        "cards.Authorization", on_delete=models.CASCADE, related_name="fraud_alert"
+    )
+    card = models.ForeignKey(
+        "cards.Card", on_delete=models.CASCADE, related_name="fraud_alerts"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"alert {self.status}"
+
+
+class ReviewCase(models.Model):
+    """A case for a fraud analyst about one scored authorization."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_REVIEW = "in_review", "In review"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        CONFIRMED_FRAUD = "confirmed_fraud", "Confirmed fraud"
+        LEGITIMATE = "legitimate", "Legitimate"
+        INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    authorization = models.OneToOneField(
+        "cards.Authorization", on_delete=models.PROTECT, related_name="review_case"
+    )
+    card = models.ForeignKey(
+        "cards.Card", on_delete=models.PROTECT, related_name="review_cases"
+    )
+    score = models.ForeignKey(FraudScore, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(max_length=10)
+    priority = models.PositiveSmallIntegerField(help_text="1 is the most urgent.")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    sla_due_at = models.DateTimeField(db_index=True)
+    assigned_to = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="review_cases",
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    outcome_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["priority", "sla_due_at"]
+        permissions = [
+            ("work_reviewcase", "Can claim and decide review cases"),
+            ("assign_reviewcase", "Can assign and reopen review cases"),
+        ]
+        indexes = [models.Index(fields=["status", "priority", "sla_due_at"])]
+
+    def __str__(self) -> str:
+        return f"case {self.public_id} ({self.tier})"

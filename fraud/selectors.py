@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Min
 
-from fraud.models import HistoricalTransaction, ModelVersion
+from cards.models import Authorization
+from fraud.models import FraudScore, HistoricalTransaction, ModelVersion
 from fraud.scoring.features import CARD_LOOKBACK_SECONDS, MERCHANT_LOOKBACK_SECONDS
 from fraud.scoring.model import ARTIFACT_FORMAT, ScoringModel
 from fraud.scoring.records import (
@@ -212,3 +213,13 @@ def scoring_model_load(*, version: ModelVersion) -> ScoringModel:
         while len(_loaded) > _LOADED_MAX:
             _loaded.popitem(last=False)
     return model
+
+
+def authorization_fraud_score(*, authorization: Authorization) -> FraudScore | None:
+    """The score the active model gave this authorization, if scored yet."""
+    return (
+        FraudScore.objects.filter(authorization=authorization, is_shadow=False)
+        .select_related("model_version")
+        .order_by("-scored_at")
+        .first()
+    )

@@ -9,6 +9,7 @@ from issuer.kernel.health import healthz
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("cards.urls")),
+    path("", include("fraud.urls")),
 ]
 
 urlpatterns = [

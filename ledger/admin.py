@@ -78,7 +78,12 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 class JournalEntryAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "kind", "effective_at", "is_forced", "external_ref")
     list_filter = ("kind", "is_forced", "effective_at")
-    search_fields = ("public_id", "external_ref", "idempotency_key")
+    search_fields = (
+        "public_id",
+        "external_ref",
+        "idempotency_key",
+        "postings__account__code",
+    )
     date_hierarchy = "effective_at"
     inlines = [PostingInline]
     list_select_related = True

@@ -20,22 +20,6 @@ def card_keys(settings):
     return settings
 
 
-@pytest.fixture
-def issue_card(db):
-    """Issue a sandbox cardholder with an active card; returns a TestCard."""
-    from cards.services.sandbox import test_cards_issue
-
-    def issue(limit: int = 100_000, currency: str = "USD"):
-        return next(test_cards_issue(count=1, limit=limit, currency=currency))
-
-    return issue
-
-
-@pytest.fixture
-def test_card(issue_card):
-    return issue_card()
-
-
 def authorization_body(test_card, **overrides):
     """A valid authorization request body for `test_card`."""
     body = {

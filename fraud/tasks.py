@@ -1,0 +1,40 @@
+"""Fraud tasks: thin, ids in."""
+
+import logging
+
+from celery import shared_task
+
+from cards.models import Authorization
+from fraud.services.live import authorization_score
+from issuer.kernel.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="fraud.score_authorization_event",
+    queue="fraud",
+    soft_time_limit=20,
+    time_limit=30,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def score_authorization_event(event_id: int) -> int:
+    """Score the authorization an outbox event reports; return scores stored."""
+    event = OutboxEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        logger.warning("outbox event %s not found; skipped", event_id)
+        return 0
+    authorization = (
+        Authorization.objects.select_related("card", "account")
+        .filter(public_id=event.aggregate_id)
+        .first()
+    )
+    if authorization is None:
+        logger.warning("authorization of event %s not found; skipped", event_id)
+        return 0
+    return len(
+        authorization_score(
+            authorization=authorization, event_created_at=event.created_at
+        )
+    )

@@ -1,0 +1,197 @@
+"""Live authorizations are scored once per model version; each tier's action
+happens once; shadow versions score but never act."""
+
+import time
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from cards.models import Card
+from cards.services.authorizations import authorization_create
+from cards.tests.conftest import authorization_body, authorization_request
+from fraud.models import FraudAction, FraudAlert, FraudScore, ModelVersion, ReviewCase
+from fraud.services.live import authorization_score
+from fraud.services.registry import model_version_activate, model_version_register
+from fraud.tasks import score_authorization_event
+from fraud.tests.conftest import tiny_model
+from issuer.kernel.models import OutboxEvent
+
+ACTIVE_WEIGHTS = {"amount": 6.0}
+
+
+def _register(weights=None, status=None) -> ModelVersion:
+    version = model_version_register(
+        model=tiny_model(weights),
+        train_from=date(2026, 1, 1),
+        train_to=date(2026, 1, 7),
+        validation_from=date(2026, 1, 8),
+        validation_to=date(2026, 1, 14),
+        label_delay_days=7,
+        metrics={},
+    )
+    if status == "active":
+        model_version_activate(version=version)
+    elif status:
+        ModelVersion.objects.filter(pk=version.pk).update(status=status)
+    version.refresh_from_db()
+    return version
+
+
+@pytest.fixture
+def active_model(db, media_root) -> ModelVersion:
+    """Scores rise with the amount (the model reads log1p of it):
+    1.00 low, 35.00 medium, 45.00 high, 100.00 critical."""
+    return _register(weights=ACTIVE_WEIGHTS, status="active")
+
+
+def _authorize(test_card, amount):
+    return authorization_create(
+        request=authorization_request(test_card, amount=amount), partner=None
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("amount", "tier", "actions"),
+    [
+        (100, "low", set()),
+        (3_500, "medium", {"ask_cardholder"}),
+        (4_500, "high", {"open_case"}),
+        (10_000, "critical", {"open_case", "freeze_card", "alert"}),
+    ],
+)
+def test_each_tier_takes_its_action_exactly_once(
+    active_model, test_card, amount, tier, actions
+):
+    authorization = _authorize(test_card, amount)
+
+    for _ in range(3):  # duplicate deliveries
+        scores = authorization_score(authorization=authorization)
+
+    assert [s.tier for s in scores] == [tier]
+    assert FraudScore.objects.filter(authorization=authorization).count() == 1
+    score = FraudScore.objects.get(authorization=authorization)
+    assert score.model_version == active_model
+    if tier != "low":  # the explanation lists what pushed the score up
+        assert score.explanation[0]["feature"] == "amount"
+        assert score.explanation[0]["value"] == pytest.approx(amount / 100)
+    taken = set(
+        FraudAction.objects.filter(authorization=authorization).values_list(
+            "kind", flat=True
+        )
+    )
+    assert taken == actions
+    assert all(
+        a.score_id == score.pk
+        for a in FraudAction.objects.filter(authorization=authorization)
+    )
+    assert FraudAlert.objects.filter(authorization=authorization).exists() == bool(
+        actions & {"ask_cardholder", "alert"}
+    )
+    assert ReviewCase.objects.filter(authorization=authorization).exists() == (
+        "open_case" in actions
+    )
+    card = Card.objects.get(pk=test_card.issued.card.pk)
+    assert (card.status == "frozen") == (tier == "critical")
+    assert card.is_under_fraud_review == (tier == "critical")
+
+
+@pytest.mark.django_db
+def test_a_critical_case_blocks_the_next_authorization_with_59(active_model, test_card):
+    authorization_score(authorization=_authorize(test_card, 10_000))
+    Card.objects.filter(pk=test_card.issued.card.pk).update(status="active")
+
+    follow_up = _authorize(test_card, 100)
+
+    assert (follow_up.status, follow_up.response_code) == ("declined", "59")
+
+
+@pytest.mark.django_db
+def test_a_shadow_model_scores_but_never_acts(active_model, test_card):
+    shadow = _register(weights={"amount": -50.0}, status="shadow")  # small = critical
+    authorization = _authorize(test_card, 100)
+
+    scores = authorization_score(authorization=authorization)
+
+    by_version = {s.model_version_id: s for s in scores}
+    assert by_version[shadow.pk].tier == "critical"
+    assert by_version[shadow.pk].is_shadow
+    assert by_version[active_model.pk].tier == "low"
+    assert not FraudAction.objects.exists()
+    assert Card.objects.get(pk=test_card.issued.card.pk).status == "active"
+
+
+@pytest.mark.django_db
+def test_without_an_active_model_nothing_is_scored(test_card, media_root):
+    _register(status="draft")
+
+    assert authorization_score(authorization=_authorize(test_card, 10_000)) == []
+    assert not FraudScore.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_api_shows_the_score_once_scored(
+    active_model, partner_client, test_card, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = partner_client.post(
+            "/api/v1/authorizations",
+            authorization_body(test_card, amount=4_500),
+            format="json",
+        ).json()
+
+    detail = partner_client.get(f"/api/v1/authorizations/{created['id']}").json()
+
+    assert detail["fraud"]["tier"] == "high"
+    assert detail["fraud"]["model_version"] == str(active_model.public_id)
+    assert 0.5 <= detail["fraud"]["score"] <= 1
+
+
+@pytest.fixture
+def worker_media_root(tmp_path, settings, monkeypatch):
+    """A media folder the worker process sees too (it reads the environment)."""
+    folder = tmp_path / "shared-media"
+    monkeypatch.setenv("MEDIA_ROOT", str(folder))
+    settings.MEDIA_ROOT = str(folder)
+    return folder
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_scores_once_under_duplicate_deliveries(
+    worker_media_root, celery_worker, partner_client, issue_card
+):
+    version = _register(weights=ACTIVE_WEIGHTS, status="active")
+    test_card = issue_card()
+    created = partner_client.post(
+        "/api/v1/authorizations",
+        authorization_body(test_card, amount=10_000),
+        format="json",
+    ).json()
+    event = OutboxEvent.objects.get(aggregate_id=created["id"])
+    for _ in range(3):  # the relay already sent one; add duplicates
+        score_authorization_event.delay(event.pk)
+
+    deadline = time.monotonic() + 30
+    actions = FraudAction.objects.filter(authorization__public_id=created["id"])
+    while actions.count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        connection.close()
+    time.sleep(1.0)  # let the duplicates finish
+
+    assert (
+        FraudScore.objects.filter(
+            authorization__public_id=created["id"], model_version=version
+        ).count()
+        == 1
+    )
+    assert sorted(actions.values_list("kind", flat=True)) == [
+        "alert",
+        "freeze_card",
+        "open_case",
+    ]
+    assert (
+        ReviewCase.objects.filter(authorization__public_id=created["id"]).count() == 1
+    )
+    assert Card.objects.get(pk=test_card.issued.card.pk).status == "frozen"
