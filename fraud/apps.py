@@ -8,6 +8,7 @@ class FraudConfig(AppConfig):
     verbose_name = "Fraud"
 
     def ready(self) -> None:
+        from fraud import tasks  # noqa: F401 - registers the tasks in every process
         from issuer.kernel.outbox import consumer_register
 
         consumer_register(

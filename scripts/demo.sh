@@ -1,20 +1,44 @@
 #!/usr/bin/env bash
 # Set up and run the whole product on the embedded default: SQLite,
-# in-process tasks, demo data. Ctrl-C stops everything.
+# in-process tasks, demo data, a trained fraud model and live simulated
+# traffic through the partner API. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DJANGO_SETTINGS_MODULE=issuer.settings.local
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
+RATE="${DEMO_TRAFFIC_RATE:-2}"
+HISTORY=var/demo-history.csv.gz
+mkdir -p var
 
 $PY manage.py migrate --noinput
 $PY manage.py collectstatic --noinput --verbosity 0
 $PY manage.py seed_demo
 
+if ! $PY manage.py shell -c "from fraud.selectors import model_version_active as a; raise SystemExit(0 if a() else 1)" 2>/dev/null; then
+    echo "Training the first fraud model on simulated history (about a minute)..."
+    [ -f "$HISTORY" ] || $PY manage.py simulate --output "$HISTORY" --days 28 --cards 1500 --seed 7
+    $PY manage.py import_transactions "$HISTORY"
+    VERSION=$($PY manage.py fraud_train --train-from 2026-01-01 --train-to 2026-01-14 | tail -n 1)
+    $PY manage.py fraud_activate "$VERSION"
+fi
+
+$PY -m gunicorn issuer.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
+    --log-level warning &
+SERVER=$!
+trap 'kill $SERVER $TRAFFIC 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+TRAFFIC=""
+for _ in $(seq 1 30); do
+    curl -fsS "http://127.0.0.1:${PORT}/healthz" >/dev/null 2>&1 && break
+    sleep 1
+done
+
 echo
 echo "Staff admin:  http://127.0.0.1:${PORT}/admin/"
 echo "API docs:     http://127.0.0.1:${PORT}/api/docs/"
 echo "Health:       http://127.0.0.1:${PORT}/healthz"
-exec $PY -m gunicorn issuer.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
-    --access-logfile - --log-level warning
+echo "Live traffic: ${RATE} authorizations/s from the simulator (DEMO_TRAFFIC_RATE)"
+$PY manage.py simulate --live --url "http://127.0.0.1:${PORT}" --rate "$RATE" --cards 50 &
+TRAFFIC=$!
+wait $SERVER
