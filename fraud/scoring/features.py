@@ -489,6 +489,12 @@ def history_raw_features(history: pd.DataFrame) -> tuple[RawFeatures, np.ndarray
     when it is older than the frame.
     """
     n = len(history)
+    if n == 0:
+        empty: RawFeatures = {
+            name: np.zeros(0, dtype=np.int64) for name in RAW_INTEGER_COLUMNS
+        }
+        empty.update({name: np.zeros(0, dtype=object) for name in RAW_TEXT_COLUMNS})
+        return empty, np.zeros(0, dtype=np.intp)
     timestamps = epoch_us(history["timestamp"])
     order = _time_order(timestamps, history["transaction_id"].to_numpy(dtype=object))
 
