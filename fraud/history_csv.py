@@ -3,8 +3,10 @@
 One `HistoryRowParser` per file validates each row and turns it into the
 values stored: amounts become integer minor units by the currency's
 exponent (Decimal, never float), naive times are UTC, a label's time
-defaults to the transaction's time + 7 days. A bad row raises `RowError`
-naming its line and field.
+defaults to the transaction's time + 7 days (a `label_time` without an
+`is_fraud` is ignored: there is no label to date). `cvv_failed` and
+`declined` are optional 0/1 columns. A bad row raises `RowError` naming its
+line and field.
 """
 
 import csv

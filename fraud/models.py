@@ -20,13 +20,16 @@
 """
 
 import uuid
+from datetime import datetime
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
 
 
 class HistoricalTransactionQuerySet(models.QuerySet["HistoricalTransaction"]):
-    def between(self, start, end) -> "HistoricalTransactionQuerySet":  # type: ignore[no-untyped-def]
+    def between(
+        self, start: datetime, end: datetime
+    ) -> "HistoricalTransactionQuerySet":
         """Transactions with start <= timestamp < end."""
         return self.filter(timestamp__gte=start, timestamp__lt=end)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Min
+from django.db.models import Min, QuerySet
 
 from cards.models import Authorization
 from fraud.models import FraudScore, HistoricalTransaction, ModelVersion
@@ -166,6 +166,14 @@ def model_version_get(*, public_id: str | UUID) -> ModelVersion:
 
 def model_version_active() -> ModelVersion | None:
     return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+
+
+def model_versions_scoring() -> QuerySet[ModelVersion]:
+    """The versions live transactions are scored with: the active one (acts
+    on its tiers) and those in shadow (scored for comparison only)."""
+    return ModelVersion.objects.filter(
+        status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.SHADOW]
+    ).order_by("status", "-created_at")
 
 
 def artifact_path(relative: str) -> Path:

@@ -23,7 +23,7 @@ expected in the card's billing currency. Hour of day and weekend are UTC.
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -249,6 +249,8 @@ RawFeatures = dict[str, np.ndarray]
 
 
 def _micros(moment: datetime) -> int:
+    if moment.tzinfo is UTC:  # stored times: skip the conversion
+        return (moment - EPOCH) // ONE_MICROSECOND
     return (as_utc(moment) - EPOCH) // ONE_MICROSECOND
 
 
@@ -267,13 +269,16 @@ def _earlier(
     merchant: str = "",
 ) -> Iterator[tuple[Transaction, int]]:
     """(record, epoch second) of the records strictly before `position`."""
+    position_micros, position_id = position
     for record in records:
         if (card and record.card_ref != card) or (
             merchant and record.merchant_ref != merchant
         ):
             continue
         micros = _micros(record.timestamp)
-        if (micros, record.transaction_id) < position:
+        if micros < position_micros or (
+            micros == position_micros and record.transaction_id < position_id
+        ):
             yield record, micros // 1_000_000
 
 
@@ -350,30 +355,34 @@ def transaction_raw_features(
     values["card_countries_1d"] = len(countries)
     values["card_known_fraud_30d"] = known_fraud
 
-    merchant_counts = dict.fromkeys(MERCHANT_WINDOWS, 0)
-    merchant_fraud = dict.fromkeys(MERCHANT_WINDOWS, 0)
-    delayed_counts = dict.fromkeys(MERCHANT_WINDOWS, 0)
-    delayed_fraud = dict.fromkeys(MERCHANT_WINDOWS, 0)
+    lengths = tuple(MERCHANT_WINDOWS.values())
+    merchant_counts = [0] * len(lengths)
+    merchant_fraud = [0] * len(lengths)
+    delayed_counts = [0] * len(lengths)
+    delayed_fraud = [0] * len(lengths)
     for record, seconds in _earlier(
         merchant_history, position, merchant=transaction.merchant_ref
     ):
         age = t - seconds
-        is_known_fraud = _known_fraud_at(record, seconds) <= t
-        for window, length in MERCHANT_WINDOWS.items():
+        if age >= MERCHANT_LOOKBACK_SECONDS:
+            continue
+        is_known_fraud = bool(record.is_fraud) and _known_fraud_at(record, seconds) <= t
+        for index, length in enumerate(lengths):
             if age < length:
-                merchant_counts[window] += 1
-                merchant_fraud[window] += is_known_fraud
+                merchant_counts[index] += 1
+                merchant_fraud[index] += is_known_fraud
             if HANDBOOK_DELAY <= age < HANDBOOK_DELAY + length:
-                delayed_counts[window] += 1
-                delayed_fraud[window] += is_known_fraud
+                delayed_counts[index] += 1
+                delayed_fraud[index] += is_known_fraud
+    merchant_counts_by = dict(zip(MERCHANT_WINDOWS, merchant_counts, strict=True))
+    merchant_fraud_by = dict(zip(MERCHANT_WINDOWS, merchant_fraud, strict=True))
+    delayed_counts_by = dict(zip(MERCHANT_WINDOWS, delayed_counts, strict=True))
+    delayed_fraud_by = dict(zip(MERCHANT_WINDOWS, delayed_fraud, strict=True))
     for window in MERCHANT_WINDOWS:
-        values[f"merchant_prior_count_{window}"] = merchant_counts[window]
-    for window in MERCHANT_WINDOWS:
-        values[f"merchant_known_fraud_{window}"] = merchant_fraud[window]
-    for window in MERCHANT_WINDOWS:
-        values[f"terminal_delayed_count_{window}"] = delayed_counts[window]
-    for window in MERCHANT_WINDOWS:
-        values[f"terminal_delayed_known_fraud_{window}"] = delayed_fraud[window]
+        values[f"merchant_prior_count_{window}"] = merchant_counts_by[window]
+        values[f"merchant_known_fraud_{window}"] = merchant_fraud_by[window]
+        values[f"terminal_delayed_count_{window}"] = delayed_counts_by[window]
+        values[f"terminal_delayed_known_fraud_{window}"] = delayed_fraud_by[window]
 
     raw: RawFeatures = {
         name: np.array([values[name]], dtype=np.int64) for name in RAW_INTEGER_COLUMNS
@@ -480,6 +489,12 @@ def history_raw_features(history: pd.DataFrame) -> tuple[RawFeatures, np.ndarray
     when it is older than the frame.
     """
     n = len(history)
+    if n == 0:
+        empty: RawFeatures = {
+            name: np.zeros(0, dtype=np.int64) for name in RAW_INTEGER_COLUMNS
+        }
+        empty.update({name: np.zeros(0, dtype=object) for name in RAW_TEXT_COLUMNS})
+        return empty, np.zeros(0, dtype=np.intp)
     timestamps = epoch_us(history["timestamp"])
     order = _time_order(timestamps, history["transaction_id"].to_numpy(dtype=object))
 

@@ -119,3 +119,17 @@ def model_version_activate(
         target.save(update_fields=["status", "activated_at"])
     version.refresh_from_db()
     return target, previous
+
+
+def model_version_shadow(*, version: ModelVersion) -> ModelVersion:
+    """Put a draft in shadow: scored alongside the active model, acting on nothing."""
+    with transaction.atomic():
+        locked = ModelVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != ModelVersion.Status.DRAFT:
+            raise Conflict(
+                f"Only a draft can go into shadow; "
+                f"{locked.public_id} is {locked.status}."
+            )
+        locked.status = ModelVersion.Status.SHADOW
+        locked.save(update_fields=["status"])
+    return locked

@@ -215,3 +215,24 @@ def test_training_without_a_validation_window_is_a_clear_error(small_world_csv):
     with pytest.raises(CommandError, match="no transactions in the validation window"):
         _run("fraud_train", "--train-from", "2026-01-15", "--train-to", "2026-01-20")
     assert not ModelVersion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_scoring_an_empty_window_writes_only_the_header(media_root, tmp_path):
+    version = _register(tiny_model())
+    output = tmp_path / "scores.csv"
+
+    out = _run(
+        "fraud_score_history",
+        "--model",
+        str(version.public_id),
+        "--from",
+        "2030-01-01",
+        "--to",
+        "2030-01-02",
+        "--output",
+        str(output),
+    )
+
+    assert out == f"scored 0 transactions into {output}\n"
+    assert output.read_text() == "transaction_id,card_ref,timestamp,score\n"

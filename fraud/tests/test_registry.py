@@ -11,9 +11,19 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from fraud.models import ModelVersion
-from fraud.selectors import ArtifactIntegrityError, artifact_path, scoring_model_load
-from fraud.services.registry import model_version_activate, model_version_register
+from fraud.selectors import (
+    ArtifactIntegrityError,
+    artifact_path,
+    model_versions_scoring,
+    scoring_model_load,
+)
+from fraud.services.registry import (
+    model_version_activate,
+    model_version_register,
+    model_version_shadow,
+)
 from fraud.tests.conftest import tiny_model
+from issuer.kernel.errors import Conflict
 
 
 def _register() -> ModelVersion:
@@ -132,3 +142,25 @@ def test_the_database_allows_at_most_one_active_version(media_root):
 def test_an_unknown_version_is_a_clear_error():
     with pytest.raises(CommandError, match="No model version"):
         call_command("fraud_activate", "not-a-uuid", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_a_draft_in_shadow_is_scored_next_to_the_active_version(media_root):
+    active, shadow, draft = _register(), _register(), _register()
+    model_version_activate(version=active)
+
+    model_version_shadow(version=shadow)
+
+    assert list(model_versions_scoring()) == [active, shadow]
+    assert draft not in model_versions_scoring()
+
+
+@pytest.mark.django_db
+def test_only_a_draft_goes_into_shadow(media_root):
+    version = _register()
+    model_version_activate(version=version)
+
+    with pytest.raises(Conflict, match="Only a draft"):
+        model_version_shadow(version=version)
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.ACTIVE
