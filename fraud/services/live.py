@@ -8,7 +8,9 @@ from django.db import IntegrityError, transaction
 
 from cards.models import Authorization
 from fraud.models import FraudScore, HistoricalTransaction, ModelVersion
+from fraud.selectors import model_versions_scoring
 from fraud.services.actions import tier_actions_apply
+from fraud.services.history import historical_transaction_record
 from fraud.services.scoring import historical_transaction_score
 
 logger = logging.getLogger(__name__)
@@ -21,33 +23,20 @@ def live_transaction_id(authorization: Authorization) -> str:
 
 def live_transaction_record(*, authorization: Authorization) -> HistoricalTransaction:
     """The authorization as fraud detection's history sees it (idempotent)."""
-    record, _ = HistoricalTransaction.objects.get_or_create(
+    return historical_transaction_record(
         transaction_id=live_transaction_id(authorization),
-        defaults={
-            "timestamp": authorization.created_at,
-            "card_ref": str(authorization.card.public_id)
-            if authorization.card
-            else UNKNOWN_CARD,
-            "merchant_ref": authorization.merchant_id,
-            "amount_minor": authorization.amount,
-            "currency": authorization.currency,
-            "mcc": authorization.mcc,
-            "merchant_country": authorization.merchant_country,
-            "channel": authorization.channel,
-            "cvv_failed": authorization.response_code == "N7",
-            "declined": authorization.status == Authorization.Status.DECLINED,
-            "source": HistoricalTransaction.Source.LIVE,
-        },
-    )
-    return record
-
-
-def scoring_versions() -> list[ModelVersion]:
-    """The active version first, then shadows."""
-    return list(
-        ModelVersion.objects.filter(
-            status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.SHADOW]
-        ).order_by("status")  # "active" sorts before "shadow"
+        timestamp=authorization.created_at,
+        card_ref=str(authorization.card.public_id)
+        if authorization.card
+        else UNKNOWN_CARD,
+        merchant_ref=authorization.merchant_id,
+        amount_minor=authorization.amount,
+        currency=authorization.currency,
+        mcc=authorization.mcc,
+        merchant_country=authorization.merchant_country,
+        channel=authorization.channel,
+        cvv_failed=authorization.response_code == "N7",
+        declined=authorization.status == Authorization.Status.DECLINED,
     )
 
 
@@ -59,7 +48,7 @@ def authorization_score(
     A score that already exists is kept as it is; only the active version's
     tier causes actions, and each action happens once.
     """
-    versions = scoring_versions()
+    versions = list(model_versions_scoring())
     if not versions:
         return []
     record = live_transaction_record(authorization=authorization)
