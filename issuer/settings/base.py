@@ -246,6 +246,10 @@ CARD_CVV_KEY = env.str("CARD_CVV_KEY", default="")
 # Password given to the demo logins that `seed_demo` creates (sandbox only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="issuer-demo-2026")
 
+# Committed events are relayed to Celery in batches gathered for this many
+# milliseconds (0: one task per commit). The sweeper catches any left behind.
+OUTBOX_RELAY_BATCH_MS = env.int("OUTBOX_RELAY_BATCH_MS", default=20)
+
 # Days an approved authorization's hold lasts before the beat task expires it.
 AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
