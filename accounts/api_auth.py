@@ -1,7 +1,11 @@
 """Partner authentication: `Authorization: Api-Key <key>` and scope checks."""
 
+import hashlib
+import threading
+import time
 from typing import Any, cast
 
+from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -9,6 +13,47 @@ from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
 from accounts.models import Partner, PartnerApiKey
+
+
+class _VerifiedKeys:
+    """Keys verified in the last few seconds, by the SHA-256 of the key.
+
+    Spares a query and a hash on every partner request. A revocation clears
+    this process's entries at once; other processes drop theirs within
+    API_KEY_CACHE_SECONDS.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, PartnerApiKey]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def get(self, key: str) -> PartnerApiKey | None:
+        entry = self._entries.get(self._digest(key))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, api_key: PartnerApiKey) -> None:
+        ttl = settings.API_KEY_CACHE_SECONDS
+        if ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[self._digest(key)] = (time.monotonic() + ttl, api_key)
+
+    def forget(self, api_key_id: str) -> None:
+        with self._lock:
+            for digest, (_, cached) in list(self._entries.items()):
+                if cached.pk == api_key_id:
+                    del self._entries[digest]
+
+
+verified_keys = _VerifiedKeys()
 
 
 class PartnerApiKeyAuthentication(BaseAuthentication):
@@ -24,10 +69,13 @@ class PartnerApiKeyAuthentication(BaseAuthentication):
         key = KeyParser().get(request)
         if key is None:
             return None
-        try:
-            api_key = cast(PartnerApiKey, PartnerApiKey.objects.get_from_key(key))
-        except PartnerApiKey.DoesNotExist:
-            raise AuthenticationFailed("Invalid or revoked API key.") from None
+        api_key = verified_keys.get(key)
+        if api_key is None:
+            try:
+                api_key = cast(PartnerApiKey, PartnerApiKey.objects.get_from_key(key))
+            except PartnerApiKey.DoesNotExist:
+                raise AuthenticationFailed("Invalid or revoked API key.") from None
+            verified_keys.put(key, api_key)
         if api_key.has_expired or not api_key.partner.is_active:
             raise AuthenticationFailed("Invalid or revoked API key.")
         return (None, api_key)

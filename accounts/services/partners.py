@@ -55,6 +55,11 @@ def partner_create(
 
 
 def partner_api_key_revoke(*, api_key: PartnerApiKey) -> PartnerApiKey:
+    """Revoke for good; this process forgets the key now, others within
+    API_KEY_CACHE_SECONDS."""
+    from accounts.api_auth import verified_keys
+
     api_key.revoked = True
     api_key.save(update_fields=["revoked"])
+    verified_keys.forget(api_key.pk)
     return api_key

@@ -84,3 +84,25 @@ def test_create_partner_rejects_an_unknown_scope_naming_it():
 
     with pytest.raises(CommandError, match="teleport"):
         call_command("create_partner", "Bad Scopes", "--scopes", "cards,teleport")
+
+
+@pytest.mark.django_db
+def test_a_key_revoked_elsewhere_stops_working_once_the_cache_expires(
+    make_partner, settings
+):
+    """Another process's revocation (a direct update here) reaches this process
+    within API_KEY_CACHE_SECONDS; with the cache off, at once."""
+    settings.API_KEY_CACHE_SECONDS = 60
+    partner, key = make_partner()
+    assert _client(key).post("/groups", BODY, format="json").status_code == 201
+    PartnerApiKey.objects.filter(partner=partner).update(revoked=True)
+
+    still_cached = _client(key).post("/groups", BODY, format="json")
+    settings.API_KEY_CACHE_SECONDS = 0
+    from accounts.api_auth import verified_keys
+
+    verified_keys.forget(partner.keys.get().pk)
+    after_expiry = _client(key).post("/groups", BODY, format="json")
+
+    assert still_cached.status_code == 201
+    assert after_expiry.status_code == 401

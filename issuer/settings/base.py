@@ -246,6 +246,11 @@ CARD_CVV_KEY = env.str("CARD_CVV_KEY", default="")
 # Password given to the demo logins that `seed_demo` creates (sandbox only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="issuer-demo-2026")
 
+# Seconds a verified partner API key is trusted without a look-up, per
+# process (0: look up on every request). Bounds how long a revocation takes
+# to reach other processes.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
+
 # Committed events are relayed to Celery in batches gathered for this many
 # milliseconds (0: one task per commit). The sweeper catches any left behind.
 OUTBOX_RELAY_BATCH_MS = env.int("OUTBOX_RELAY_BATCH_MS", default=20)
