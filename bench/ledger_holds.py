@@ -20,13 +20,13 @@ import time
 import uuid
 from collections.abc import Callable
 
-from history import grow_history
 from setup_django import latency_summary, report, setup
 
 setup(fresh=__name__ == "__main__")
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from history import grow_history  # noqa: E402
 
 from accounts.chart import MERCHANT_SETTLEMENT, program_account  # noqa: E402
 from accounts.models import CreditAccount  # noqa: E402
