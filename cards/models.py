@@ -464,8 +464,8 @@ class Authorization(models.Model):
         return f"{self.status} {self.amount} {self.currency} ({self.response_code})"
 
 
-class Capture(models.Model):
-    """A clearing posted to the ledger; unusual ones are flagged."""
+class ClearedMovement(models.Model):
+    """What captures and refunds share: money posted to the ledger for a card."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     authorization = models.ForeignKey(
@@ -473,9 +473,9 @@ class Capture(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="captures",
+        related_name="%(class)ss",
     )
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="captures")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="%(class)ss")
     partner = models.ForeignKey(
         "accounts.Partner",
         null=True,
@@ -486,19 +486,29 @@ class Capture(models.Model):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     entry = models.OneToOneField(
-        "ledger.JournalEntry", on_delete=models.PROTECT, related_name="capture"
+        "ledger.JournalEntry", on_delete=models.PROTECT, related_name="%(class)s"
     )
-    is_over_capture = models.BooleanField(default=False)
-    is_after_expiry = models.BooleanField(default=False)
-    is_without_authorization = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="cards_capture_amount_positive"
+                condition=Q(amount__gt=0),
+                name="%(app_label)s_%(class)s_amount_positive",
             )
         ]
+
+
+class Capture(ClearedMovement):
+    """A clearing posted to the ledger; unusual ones are flagged."""
+
+    is_over_capture = models.BooleanField(default=False)
+    is_after_expiry = models.BooleanField(default=False)
+    is_without_authorization = models.BooleanField(default=False)
+
+    class Meta(ClearedMovement.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"capture {self.amount} {self.currency}"
@@ -512,40 +522,14 @@ class Capture(models.Model):
         )
 
 
-class Refund(models.Model):
+class Refund(ClearedMovement):
     """Money back to the cardholder, linked to an authorization or not."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    authorization = models.ForeignKey(
-        Authorization,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="refunds",
-    )
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="refunds")
-    partner = models.ForeignKey(
-        "accounts.Partner",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
     merchant_id = models.CharField(max_length=64, blank=True)
     merchant_name = models.CharField(max_length=120, blank=True)
-    entry = models.OneToOneField(
-        "ledger.JournalEntry", on_delete=models.PROTECT, related_name="refund"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gt=0), name="cards_refund_amount_positive"
-            )
-        ]
+    class Meta(ClearedMovement.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"refund {self.amount} {self.currency}"

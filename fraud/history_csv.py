@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fraud.currencies import AmountError, is_known_currency, major_to_minor
+from fraud.scoring.records import HISTORY_COLUMNS
 
 REQUIRED_COLUMNS = ("transaction_id", "timestamp", "card_ref", "merchant_ref", "amount")
 # In the order `HistoryRowParser.parse` unpacks them.
@@ -42,22 +43,8 @@ _MCC = re.compile(r"\d{4}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _FLAGS = {"": False, "0": False, "1": True, "false": False, "true": True}
 
-# The stored values, in this order.
-STORED_FIELDS = (
-    "transaction_id",
-    "timestamp",
-    "card_ref",
-    "merchant_ref",
-    "amount_minor",
-    "currency",
-    "mcc",
-    "merchant_country",
-    "channel",
-    "cvv_failed",
-    "declined",
-    "is_fraud",
-    "label_time",
-)
+# The stored values, in this order: the history columns.
+STORED_FIELDS = HISTORY_COLUMNS
 HistoryValues = tuple[Any, ...]
 
 
