@@ -47,11 +47,11 @@ def partner_client(make_partner: Callable[..., tuple[Partner, str]]) -> APIClien
 
 @pytest.fixture
 def issue_card(db: None):  # type: ignore[no-untyped-def]
-    """Issue a sandbox cardholder with an active card; returns a TestCard."""
-    from cards.services.sandbox import test_cards_issue
+    """Issue a sandbox cardholder with an active card; returns a SandboxCard."""
+    from cards.services.sandbox import sandbox_cards_issue
 
     def issue(limit: int = 100_000, currency: str = "USD"):
-        return next(test_cards_issue(count=1, limit=limit, currency=currency))
+        return next(sandbox_cards_issue(count=1, limit=limit, currency=currency))
 
     return issue
 

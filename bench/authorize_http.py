@@ -28,7 +28,7 @@ from history import grow_history  # noqa: E402
 
 from accounts.chart import MERCHANT_SETTLEMENT, program_account  # noqa: E402
 from accounts.services.partners import partner_create  # noqa: E402
-from cards.services.sandbox import test_cards_issue  # noqa: E402
+from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 from ledger.models import LedgerAccount, Posting  # noqa: E402
 from ledger.verification import ledger_breaches  # noqa: E402
 
@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    cards = list(test_cards_issue(count=args.cards, limit=BIG_LIMIT))
+    cards = list(sandbox_cards_issue(count=args.cards, limit=BIG_LIMIT))
     _, key = partner_create(name="Bench Acquirer", scopes=["authorizations"])
     settlement = program_account(MERCHANT_SETTLEMENT, "USD")
     common = {"clients": args.clients, "seconds": args.seconds}

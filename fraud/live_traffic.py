@@ -19,7 +19,7 @@ from datetime import date
 
 from accounts.models import Partner, Scope
 from accounts.services.partners import partner_api_key_issue, partner_create
-from cards.services.sandbox import TestCard, test_cards_issue
+from cards.services.sandbox import SandboxCard, sandbox_cards_issue
 from fraud.simulation import SimulationConfig, Simulator
 from issuer.kernel.errors import InvalidInput
 
@@ -47,7 +47,7 @@ def simulator_api_key() -> str:
 
 class LiveTraffic:
     def __init__(
-        self, *, base_url: str, api_key: str, cards: list[TestCard], seed: int
+        self, *, base_url: str, api_key: str, cards: list[SandboxCard], seed: int
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise InvalidInput.for_field("url", "Give an http:// or https:// URL.")
@@ -132,7 +132,7 @@ def live_traffic_start(
     *, base_url: str, cards: int, rate: float, duration: float | None, seed: int
 ) -> LiveTraffic:
     """Issue sandbox cards and return a driver ready to run."""
-    test_cards = list(test_cards_issue(count=cards, limit=500_000))
+    test_cards = list(sandbox_cards_issue(count=cards, limit=500_000))
     return LiveTraffic(
         base_url=base_url, api_key=simulator_api_key(), cards=test_cards, seed=seed
     )

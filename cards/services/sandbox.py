@@ -19,14 +19,14 @@ SANDBOX_ACTOR = Actor(channel=CardStatusChange.Channel.SYSTEM)
 
 
 @dataclass(frozen=True)
-class TestCard:
+class SandboxCard:
     """One issued sandbox card with its clear PAN and CVV (never persisted)."""
 
     issued: IssuedCard
     cvv: str
 
     def __repr__(self) -> str:
-        return f"TestCard(card={self.issued.card.public_id})"
+        return f"SandboxCard(card={self.issued.card.public_id})"
 
     def csv_row(self) -> list[str]:
         card = self.issued.card
@@ -58,7 +58,7 @@ def sandbox_product(*, currency: str) -> CardProduct:
         )
 
 
-def test_cards_issue(*, count: int, limit: int, currency: str = "USD"):  # type: ignore[no-untyped-def]
+def sandbox_cards_issue(*, count: int, limit: int, currency: str = "USD"):  # type: ignore[no-untyped-def]
     """Yield `count` sandbox cardholders, each with an account and an active card."""
     if not settings.SANDBOX:
         raise Forbidden("Test cards are issued only in the sandbox (SANDBOX=on).")
@@ -88,4 +88,4 @@ def test_cards_issue(*, count: int, limit: int, currency: str = "USD"):  # type:
             )
         card = issued.card
         mmyy = f"{card.expiry_month:02d}{card.expiry_year % 100:02d}"
-        yield TestCard(issued=issued, cvv=cvv_generate(pan=issued.pan, expiry=mmyy))
+        yield SandboxCard(issued=issued, cvv=cvv_generate(pan=issued.pan, expiry=mmyy))

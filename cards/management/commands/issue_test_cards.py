@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from cards.services.sandbox import test_cards_issue
+from cards.services.sandbox import sandbox_cards_issue
 from issuer.kernel.errors import DomainError
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError("--limit must be zero or more (minor units).")
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(["card_id", "account_id", "pan", "expiry", "cvv"])
-        cards = test_cards_issue(
+        cards = sandbox_cards_issue(
             count=options["count"],
             limit=options["limit"],
             currency=options["currency"],
