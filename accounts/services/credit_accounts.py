@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from accounts.chart import MERCHANT_SETTLEMENT, PAYMENTS_CLEARING, program_account
 from accounts.errors import AccountNotActive, InsufficientCredit
-from accounts.lock_objects import credit_account_lock
+from accounts.lock_objects import (
+    credit_account_lock,
+    credit_account_lock_with_balance,
+)
 from accounts.models import (
     Cardholder,
     CreditAccount,
@@ -17,7 +20,6 @@ from accounts.models import (
     Partner,
     User,
 )
-from accounts.selectors import credit_account_balance
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
 from issuer.kernel.money import validate_amount, validate_currency
@@ -168,17 +170,18 @@ def credit_hold_try(
     credit is not there. Nothing is written on a refusal.
     """
     validate_amount(amount)
-    locked = credit_account_lock(account_id=account.pk)
+    locked = credit_account_lock_with_balance(account_id=account.pk)
     if locked.status != CreditAccount.Status.ACTIVE:
         return CreditRefusal("account_not_active", f"The account is {locked.status}.")
-    available = credit_account_balance(account=locked).available
-    if amount > available:
+    if amount > locked.available:
         return CreditRefusal(
             "insufficient_credit",
-            f"Amount {amount} exceeds available credit {max(available, 0)}.",
+            f"Amount {amount} exceeds available credit {max(locked.available, 0)}.",
         )
+    receivable = account.receivable
+    receivable.debit_limit = locked.receivable_limit  # as read under the lock
     return hold_create(
-        debit_account=locked.receivable,
+        debit_account=receivable,
         credit_account=program_account(MERCHANT_SETTLEMENT, locked.currency),
         amount=amount,
         idempotency_key=idempotency_key,

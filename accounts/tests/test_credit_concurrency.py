@@ -84,15 +84,20 @@ def test_hot_accounts_never_approve_beyond_their_limit():
 
 
 def test_without_the_locks_the_same_load_overspends(monkeypatch):
-    """The unlocked variant (test only) shows the test above can fail."""
+    """The unlocked variant (test only) shows the test above can fail: every
+    FOR UPDATE is dropped and the ledger's guarded update is turned off."""
+    monkeypatch.setattr(type(connection.features), "has_select_for_update", False)
+    original_lock = credit_accounts.credit_account_lock_with_balance
 
-    def unlocked(*, account_id: int) -> CreditAccount:
-        account = CreditAccount.objects.select_related("receivable").get(pk=account_id)
+    def slow_unlocked(*, account_id: int):  # type: ignore[no-untyped-def]
+        locked = original_lock(account_id=account_id)
         time.sleep(0.002)  # widen the read-then-write window
-        return account
+        return locked
 
     original_apply = ledger_holds.apply_totals
-    monkeypatch.setattr(credit_accounts, "credit_account_lock", unlocked)
+    monkeypatch.setattr(
+        credit_accounts, "credit_account_lock_with_balance", slow_unlocked
+    )
     monkeypatch.setattr(
         ledger_holds,
         "apply_totals",
