@@ -161,3 +161,30 @@ def test_a_deadlock_is_retried_until_both_transactions_succeed(monkeypatch):
     assert 1213 in conflicts
     assert len(attempts) >= 3
     assert not transaction.get_connection().in_atomic_block
+
+
+@pytest.mark.django_db
+def test_the_captured_sql_locks_the_account_before_any_write():
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    account = credit_account_create_for_test(credit_limit=LIMIT)
+
+    with CaptureQueriesContext(db) as queries, transaction.atomic():
+        credit_accounts.credit_hold_try(
+            account=account,
+            amount=100,
+            idempotency_key="sql-order",
+            expires_at=timezone.now() + datetime.timedelta(days=1),
+        )
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    lock = next(
+        i
+        for i, sql in enumerate(statements)
+        if "accounts_creditaccount" in sql and sql.rstrip().endswith("FOR UPDATE")
+    )
+    first_write = next(
+        i for i, sql in enumerate(statements) if sql.startswith(("UPDATE", "INSERT"))
+    )
+    assert lock < first_write
