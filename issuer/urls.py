@@ -24,3 +24,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("django_prometheus.urls")),
 ]
+
+handler500 = "issuer.kernel.api.server_errors.server_error"

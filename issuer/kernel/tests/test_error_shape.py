@@ -31,3 +31,16 @@ def test_wrong_method_uses_the_error_shape(partner_client):
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_an_unexpected_api_error_is_a_json_500_without_traceback(partner_client):
+    partner_client.raise_request_exception = False
+
+    response = partner_client.get("/api/v1/explode")
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
+    body = response.content.decode()
+    assert "Traceback" not in body
+    assert "4111111111111111" not in body
+    assert "RuntimeError" not in body

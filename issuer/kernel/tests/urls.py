@@ -32,4 +32,15 @@ class GroupCreateApi(APIView):
         )
 
 
-urlpatterns = [path("groups", GroupCreateApi.as_view())]
+class ExplodingApi(APIView):
+    required_scope = "cards"
+
+    def get(self, request: Request) -> Response:
+        raise RuntimeError("a bug, with a secret 4111111111111111 inside")
+
+
+urlpatterns = [
+    path("groups", GroupCreateApi.as_view()),
+    path("api/v1/explode", ExplodingApi.as_view()),
+]
+handler500 = "issuer.kernel.api.server_errors.server_error"
