@@ -184,7 +184,24 @@ def authorization_reverse(
         reversed_amount=F("reversed_amount") + release.amount
     )
     locked.reversed_amount += release.amount
+    _publish_released(locked, "authorization.reversed", release.amount)
     return locked
+
+
+def _publish_released(authorization: Authorization, type: str, amount: int) -> None:
+    event_publish(
+        type=type,
+        aggregate_type="authorization",
+        aggregate_id=str(authorization.public_id),
+        payload={
+            "authorization_id": str(authorization.public_id),
+            "card_id": str(authorization.card.public_id)
+            if authorization.card
+            else None,
+            "amount": amount,
+            "currency": authorization.currency,
+        },
+    )
 
 
 @atomic_with_retry
@@ -267,5 +284,15 @@ def stale_holds_expire(*, now: datetime.datetime | None = None) -> int:
         if not batch:
             return expired
         for hold in LedgerHold.objects.filter(pk__in=batch):
-            hold_expire(hold=hold, idempotency_key=f"expiry:{hold.public_id}")
+            _expire_one(hold)
             expired += 1
+
+
+@atomic_with_retry
+def _expire_one(hold: LedgerHold) -> None:
+    release = hold_expire(hold=hold, idempotency_key=f"expiry:{hold.public_id}")
+    authorization = (
+        Authorization.objects.select_related("card").filter(hold=hold).first()
+    )
+    if authorization is not None:
+        _publish_released(authorization, "authorization.expired", release.amount)

@@ -18,6 +18,7 @@ from cards.services.clearing import (
 )
 from cards.tests.conftest import authorization_request
 from issuer.kernel.errors import InvalidInput
+from issuer.kernel.models import OutboxEvent
 from ledger.models import LedgerHold
 from ledger.verification import ledger_breaches
 
@@ -191,3 +192,13 @@ def test_expiry_leaves_fresh_holds_alone(approved, test_card):
     assert _balance(test_card).pending == 10_000
     assert stale_holds_expire(now=timezone.now() + datetime.timedelta(days=8)) == 1
     assert _balance(test_card).pending == 0
+    expired = OutboxEvent.objects.get(type="authorization.expired")
+    assert expired.payload["amount"] == 10_000
+
+
+def test_a_reversal_publishes_what_it_released(approved):
+    authorization_reverse(authorization=approved, amount=2_500)
+
+    event = OutboxEvent.objects.get(type="authorization.reversed")
+    assert event.payload["amount"] == 2_500
+    assert event.aggregate_id == str(approved.public_id)
