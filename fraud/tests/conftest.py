@@ -121,9 +121,14 @@ def authorize(test_card, amount: int):
 @pytest.fixture
 def make_staff(db):
     """Create a staff user in one of accounts.roles' role groups."""
+    from django.apps import apps
+
     from accounts.models import User
+    from accounts.roles import roles_sync
 
     def make(username: str, role: str):
+        if not Group.objects.filter(name=role).exists():
+            roles_sync(apps)  # a transactional test flushed the migration's groups
         user = User.objects.create_user(username=username, is_staff=True)
         user.groups.add(Group.objects.get(name=role))
         return user
