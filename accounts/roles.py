@@ -53,6 +53,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.add_rule",
         "fraud.change_rule",
         "fraud.view_rulehit",
+        "fraud.view_batchscoringjob",
+        "fraud.add_batchscoringjob",
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
     ),

@@ -24,6 +24,9 @@
   `fraud.services.rules`), an action and a mode. Shadow rules only record
   hits; active rules act. RuleHit: one rule matched one authorization,
   recorded once.
+- BatchScoringJob: a staff upload of a history-format CSV scored offline by
+  the active model (never written to the history table); progress counts
+  only go up to the rows total; a done job has its result file.
 """
 
 import uuid
@@ -375,3 +378,67 @@ class RuleHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} hit"
+
+
+class BatchScoringJob(models.Model):
+    """A CSV of transactions (import format) scored offline by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    upload = models.FileField(upload_to="fraud/batches/uploads/")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    result = models.FileField(upload_to="fraud/batches/results/", blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batch_jobs",
+    )
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="fraud_batchscoringjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("rows_total")),
+                name="fraud_batchscoringjob_done_within_total",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(result=""),
+                name="fraud_batchscoringjob_done_has_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.public_id} ({self.status})"
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return 100 * self.rows_done // self.rows_total if self.rows_total else 0

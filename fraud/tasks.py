@@ -5,6 +5,8 @@ import logging
 from celery import shared_task
 
 from cards.models import Authorization
+from fraud.models import BatchScoringJob
+from fraud.services.batches import batch_scoring_job_run
 from fraud.services.live import authorization_score
 from issuer.kernel.models import OutboxEvent
 
@@ -38,3 +40,20 @@ def score_authorization_event(event_id: int) -> int:
             authorization=authorization, event_created_at=event.created_at
         )
     )
+
+
+@shared_task(
+    name="fraud.batch_score",
+    queue="fraud",
+    soft_time_limit=1_800,
+    time_limit=1_860,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def batch_score(job_id: int) -> str:
+    """Score an uploaded batch file; return the job's final status."""
+    job = BatchScoringJob.objects.filter(pk=job_id).first()
+    if job is None:
+        logger.warning("batch scoring job %s not found; skipped", job_id)
+        return "missing"
+    return batch_scoring_job_run(job=job).status

@@ -134,3 +134,12 @@ def make_staff(db):
         return user
 
     return make
+
+
+@pytest.fixture
+def worker_media_root(tmp_path, settings, monkeypatch):
+    """A media folder the worker process sees too (it reads the environment)."""
+    folder = tmp_path / "shared-media"
+    monkeypatch.setenv("MEDIA_ROOT", str(folder))
+    settings.MEDIA_ROOT = str(folder)
+    return folder

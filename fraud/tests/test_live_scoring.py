@@ -113,15 +113,6 @@ def test_the_api_shows_the_score_once_scored(
     assert 0.5 <= detail["fraud"]["score"] <= 1
 
 
-@pytest.fixture
-def worker_media_root(tmp_path, settings, monkeypatch):
-    """A media folder the worker process sees too (it reads the environment)."""
-    folder = tmp_path / "shared-media"
-    monkeypatch.setenv("MEDIA_ROOT", str(folder))
-    settings.MEDIA_ROOT = str(folder)
-    return folder
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_scores_once_under_duplicate_deliveries(
