@@ -8,6 +8,7 @@ from cards.models import Authorization
 from fraud.models import BatchScoringJob
 from fraud.services.batches import batch_scoring_job_run
 from fraud.services.live import authorization_score
+from fraud.services.live_batch import authorizations_score_batch
 from issuer.kernel.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -57,3 +58,16 @@ def batch_score(job_id: int) -> str:
         logger.warning("batch scoring job %s not found; skipped", job_id)
         return "missing"
     return batch_scoring_job_run(job=job).status
+
+
+@shared_task(
+    name="fraud.score_authorizations_batch",
+    queue="fraud",
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def score_authorizations_batch(authorization_ids: list[int]) -> int:
+    """Score many authorizations at once (offline path); return scores stored."""
+    return authorizations_score_batch(authorization_ids=authorization_ids)
