@@ -9,11 +9,14 @@ and rule hits are inserted in bulk (duplicates ignored). Explanations are
 computed for scores above Low only: nobody reads a Low one.
 """
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from cards.models import Authorization
 from fraud.models import FraudScore, HistoricalTransaction, ModelVersion, Rule, RuleHit
@@ -32,28 +35,47 @@ from fraud.selectors import (
     scoring_model_load,
 )
 from fraud.services.actions import fraud_action_take, tier_actions_apply
-from fraud.services.live import UNKNOWN_CARD, live_transaction_id
+from fraud.services.history import history_rows_insert
+from fraud.services.live import UNKNOWN_CARD
 from fraud.services.rules import ACTION_KINDS
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 
-def _history_row(authorization: Authorization) -> HistoricalTransaction:
-    return HistoricalTransaction(
-        transaction_id=live_transaction_id(authorization),
-        timestamp=authorization.created_at,
-        card_ref=str(authorization.card.public_id)
-        if authorization.card
-        else UNKNOWN_CARD,
-        merchant_ref=authorization.merchant_id,
-        amount_minor=authorization.amount,
-        currency=authorization.currency,
-        mcc=authorization.mcc,
-        merchant_country=authorization.merchant_country.upper(),
-        channel=authorization.channel.lower(),
-        cvv_failed=authorization.response_code == "N7",
-        declined=authorization.status == Authorization.Status.DECLINED,
-        source=HistoricalTransaction.Source.LIVE,
+AUTHORIZATION_FIELDS = (
+    "pk",
+    "public_id",
+    "created_at",
+    "card__public_id",
+    "merchant_id",
+    "amount",
+    "currency",
+    "mcc",
+    "merchant_country",
+    "channel",
+    "response_code",
+    "status",
+)
+
+
+def _history_values(row: tuple) -> tuple:
+    """An authorization's values row as the history stores it (STORED_FIELDS)."""
+    (_, public_id, created_at, card_id, merchant_id, amount, currency, mcc,
+     country, channel, response_code, status) = row  # fmt: skip
+    return (
+        f"auth-{public_id}",
+        created_at,
+        str(card_id) if card_id else UNKNOWN_CARD,
+        merchant_id,
+        amount,
+        currency,
+        mcc,
+        country.upper(),
+        channel.lower(),
+        response_code == "N7",
+        status == Authorization.Status.DECLINED,
+        None,
+        None,
     )
 
 
@@ -61,39 +83,38 @@ def authorizations_score_batch(*, authorization_ids: Sequence[int]) -> int:
     """Score the authorizations with every active and shadow version, once
     each; return how many scores were stored now."""
     versions = list(model_versions_scoring())
-    authorizations = list(
-        Authorization.objects.select_related("card").filter(pk__in=authorization_ids)
+    found = list(
+        Authorization.objects.filter(pk__in=authorization_ids).values_list(
+            *AUTHORIZATION_FIELDS
+        )
     )
-    if not versions or not authorizations:
+    if not versions or not found:
         return 0
-    rows = [_history_row(authorization) for authorization in authorizations]
-    HistoricalTransaction.objects.bulk_create(rows, ignore_conflicts=True)
-    start = min(row.timestamp for row in rows)
-    end = max(row.timestamp for row in rows) + _ONE_MICROSECOND
+    rows = [_history_values(row) for row in found]
+    history_rows_insert(rows=rows, source=HistoricalTransaction.Source.LIVE)
+    start = min(row[1] for row in rows)
+    end = max(row[1] for row in rows) + _ONE_MICROSECOND
     history = history_frame(
         start=start - HISTORY_LOOKBACK,
         end=end,
-        card_refs={row.card_ref for row in rows},
-        merchant_refs={row.merchant_ref for row in rows},
+        card_refs={row[2] for row in rows},
+        merchant_refs={row[3] for row in rows},
     )
     raw, order = history_raw_features(history)
     position = {
         tid: index
         for index, tid in enumerate(history["transaction_id"].to_numpy()[order])
     }
-    by_id = {live_transaction_id(a): a for a in authorizations}
-    wanted = np.array([position[tid] for tid in by_id])
+    wanted = np.array([position[row[0]] for row in rows])
+    ids = [row[0] for row in found]
     stored = 0
     for version in versions:
-        stored += _score_version(version, list(by_id.values()), raw, wanted)
+        stored += _score_version(version, ids, raw, wanted)
     return stored
 
 
 def _score_version(
-    version: ModelVersion,
-    authorizations: list[Authorization],
-    raw: dict,
-    wanted: np.ndarray,
+    version: ModelVersion, ids: list[int], raw: dict, wanted: np.ndarray
 ) -> int:
     model = scoring_model_load(version=version)
     selected = {name: values[wanted] for name, values in raw.items()}
@@ -101,8 +122,9 @@ def _score_version(
     scores = np.clip(model.score_matrix(features), 0.0, 1.0)
     thresholds = version.tier_thresholds or None
     is_shadow = version.status == ModelVersion.Status.SHADOW
+    now = timezone.now()
     new = []
-    for index, authorization in enumerate(authorizations):
+    for index, authorization_id in enumerate(ids):
         value = float(scores[index])
         tier = model.tier(value, thresholds)
         explanation = []
@@ -116,37 +138,70 @@ def _score_version(
                 for c in model.explain_vector(features[index])
             ]
         new.append(
-            FraudScore(
-                authorization=authorization,
-                model_version=version,
-                score=value,
-                tier=tier,
-                explanation=explanation,
-                is_shadow=is_shadow,
+            (
+                authorization_id,
+                version.pk,
+                value,
+                tier,
+                json.dumps(explanation),
+                is_shadow,
+                None,
+                now,
             )
         )
-    before = FraudScore.objects.filter(
-        model_version=version, authorization__in=authorizations
-    ).count()
-    FraudScore.objects.bulk_create(new, ignore_conflicts=True)
+    stored = _scores_insert(new)
     if is_shadow:
-        return len(authorizations) - before
-    acting = FraudScore.objects.select_related(
-        "authorization__card", "model_version"
-    ).filter(model_version=version, authorization__in=authorizations)
-    scored = {row.authorization_id: row for row in acting}
-    for row in scored.values():
-        if row.tier != LOW:
-            tier_actions_apply(score=row)
-    _rules_apply(model.encodings, selected, authorizations, scored)
-    return len(authorizations) - before
+        return stored
+    acting = {
+        row.authorization_id: row
+        for row in FraudScore.objects.select_related(
+            "authorization__card", "model_version"
+        )
+        .filter(model_version=version, authorization_id__in=ids)
+        .exclude(tier=LOW)
+    }
+    for row in acting.values():
+        tier_actions_apply(score=row)
+    _rules_apply(model.encodings, selected, ids, version)
+    return stored
+
+
+_SCORE_COLUMNS = (
+    "authorization",
+    "model_version",
+    "score",
+    "tier",
+    "explanation",
+    "is_shadow",
+    "event_created_at",
+    "scored_at",
+)
+
+
+def _scores_insert(values: list[tuple]) -> int:
+    """Insert scores, skipping (authorization, version) pairs already scored;
+    one multi-row INSERT ... IGNORE: return rows inserted."""
+    meta = FraudScore._meta
+    fields = [meta.get_field(name) for name in _SCORE_COLUMNS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)  # type: ignore[union-attr]
+    placeholders = ", ".join(["%s"] * len(fields))
+    statement = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    suffix = connection.ops.on_conflict_suffix_sql(
+        fields, OnConflict.IGNORE, None, None
+    )
+    sql = f"{statement} {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
+    if suffix:
+        sql = f"{sql} {suffix}"
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(*row[:7], adapt(row[7])) for row in values]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        return max(cursor.rowcount, 0)
 
 
 def _rules_apply(
-    encodings: RiskEncodings,
-    selected: dict,
-    authorizations: list[Authorization],
-    scored: dict[int, FraudScore],
+    encodings: RiskEncodings, selected: dict, ids: list[int], version: ModelVersion
 ) -> None:
     rules = list(Rule.objects.all())
     if not rules:
@@ -159,15 +214,15 @@ def _rules_apply(
         is_shadow = rule.mode == Rule.Mode.SHADOW
         already = set(
             RuleHit.objects.filter(
-                rule=rule, authorization__in=[authorizations[i] for i in hits]
+                rule=rule, authorization_id__in=[ids[i] for i in hits]
             ).values_list("authorization_id", flat=True)
         )
-        fresh = [i for i in hits if authorizations[i].pk not in already]
+        fresh = [i for i in hits if ids[i] not in already]
         with transaction.atomic():
             RuleHit.objects.bulk_create(
                 [
                     RuleHit(
-                        authorization=authorizations[i],
+                        authorization_id=ids[i],
                         rule=rule,
                         is_shadow=is_shadow,
                         features={
@@ -183,9 +238,8 @@ def _rules_apply(
             )
         if is_shadow:
             continue
-        for i in fresh:
-            score = scored.get(authorizations[i].pk)
-            if score is not None:
-                fraud_action_take(
-                    score=score, kind=ACTION_KINDS[rule.action], rule=rule
-                )
+        scores = FraudScore.objects.select_related(
+            "authorization__card", "model_version"
+        ).filter(model_version=version, authorization_id__in=[ids[i] for i in fresh])
+        for score in scores:
+            fraud_action_take(score=score, kind=ACTION_KINDS[rule.action], rule=rule)
