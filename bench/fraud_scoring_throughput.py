@@ -8,9 +8,11 @@
    outbox relay (on commit -> Redis -> `kernel.relay_outbox`) to a real
    Celery worker (one solo process by default, queues default+fraud;
    `--worker-processes N` for a prefork pool) that scores each
-   event (`fraud.score_authorization_event`, online path). Latency is the
-   score's `scored_at` minus the outbox event's `created_at`. Target p99
-   <= 2 s.
+   event (`fraud.score_authorization_event`: online path, or the whole
+   backlog as one batch when it is behind). Latency is the score's
+   `scored_at` minus the authorization's `created_at` (the outbox event is
+   written in the same transaction, a few ms later; batch-scored rows have
+   no `event_created_at`). Target p99 <= 2 s.
 
 A hand-set logistic model over the amount (the tests' tiny model) is
 active: the cost measured is features, database and bookkeeping, which
@@ -253,21 +255,23 @@ def latency(
         while scores.count() < len(made) and time.monotonic() < deadline:
             time.sleep(0.5)
             connection.close()
-        pairs = list(scores.values_list("event_created_at", "scored_at"))
+        pairs = list(scores.values_list("authorization__created_at", "scored_at"))
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-    waits = np.array(
-        [(scored - event).total_seconds() for event, scored in pairs if event]
-    )
+    waits = np.array([(scored - made).total_seconds() for made, scored in pairs])
     return {
         "worker_processes": concurrency,
         "authorizations": len(made),
         "offered_tx_per_s": round(len(made) / offered_seconds, 1),
         "scored": len(pairs),
-        "event_to_score_p50_ms": round(float(np.percentile(waits, 50)) * 1000, 1),
-        "event_to_score_p99_ms": round(float(np.percentile(waits, 99)) * 1000, 1),
-        "event_to_score_max_ms": round(float(waits.max()) * 1000, 1),
+        "authorization_to_score_p50_ms": round(
+            float(np.percentile(waits, 50)) * 1000, 1
+        ),
+        "authorization_to_score_p99_ms": round(
+            float(np.percentile(waits, 99)) * 1000, 1
+        ),
+        "authorization_to_score_max_ms": round(float(waits.max()) * 1000, 1),
     }
 
 

@@ -251,3 +251,17 @@ def authorization_fraud_score(*, authorization: Authorization) -> FraudScore | N
         .order_by("-scored_at")
         .first()
     )
+
+
+def authorizations_unscored(
+    *, version: ModelVersion, since: datetime, limit: int
+) -> list[int]:
+    """Ids of authorizations made since `since` that `version` has not scored,
+    oldest first (the backlog a scoring worker can catch up on in one batch)."""
+    scored = FraudScore.objects.filter(model_version=version).values("authorization_id")
+    return list(
+        Authorization.objects.filter(created_at__gte=since)
+        .exclude(pk__in=scored)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -8,7 +8,10 @@ from cards.models import Authorization
 from fraud.models import BatchScoringJob
 from fraud.services.batches import batch_scoring_job_run
 from fraud.services.live import authorization_score
-from fraud.services.live_batch import authorizations_score_batch
+from fraud.services.live_batch import (
+    authorization_backlog,
+    authorizations_score_batch,
+)
 from issuer.kernel.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -36,6 +39,9 @@ def score_authorization_event(event_id: int) -> int:
     if authorization is None:
         logger.warning("authorization of event %s not found; skipped", event_id)
         return 0
+    backlog = authorization_backlog(authorization=authorization)
+    if len(backlog) > 1:  # behind: score everything waiting in one batch
+        return authorizations_score_batch(authorization_ids=backlog)
     return len(
         authorization_score(
             authorization=authorization, event_created_at=event.created_at

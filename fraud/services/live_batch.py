@@ -30,7 +30,9 @@ from fraud.scoring.model import LOW
 from fraud.scoring.rules import conditions_mask
 from fraud.selectors import (
     HISTORY_LOOKBACK,
+    authorizations_unscored,
     history_frame,
+    model_version_active,
     model_versions_scoring,
     scoring_model_load,
 )
@@ -40,6 +42,10 @@ from fraud.services.live import UNKNOWN_CARD
 from fraud.services.rules import ACTION_KINDS
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
+# How far back a scoring task looks for other unscored authorizations, and
+# how many it takes at once when the queue is behind.
+BACKLOG_WINDOW = timedelta(minutes=2)
+BACKLOG_LIMIT = 2_000
 
 
 AUTHORIZATION_FIELDS = (
@@ -77,6 +83,32 @@ def _history_values(row: tuple) -> tuple:
         None,
         None,
     )
+
+
+def authorization_backlog(*, authorization: Authorization) -> list[int]:
+    """This authorization plus the others the active version has not scored
+    yet (made within BACKLOG_WINDOW before it, or after it): empty when this
+    one is scored already, [this one] when nothing else waits.
+
+    A scoring task that finds a backlog scores it as one batch, so a worker
+    that falls behind catches up at the batch rate instead of one by one;
+    the tasks of the events it scored early find their score and stop.
+    """
+    version = model_version_active()
+    if version is None:
+        return [authorization.pk]
+    waiting = authorizations_unscored(
+        version=version,
+        since=authorization.created_at - BACKLOG_WINDOW,
+        limit=BACKLOG_LIMIT,
+    )
+    if authorization.pk not in waiting:
+        if FraudScore.objects.filter(
+            authorization=authorization, model_version=version
+        ).exists():
+            return []
+        waiting.append(authorization.pk)
+    return waiting
 
 
 def authorizations_score_batch(*, authorization_ids: Sequence[int]) -> int:

@@ -61,3 +61,29 @@ def test_a_batch_scores_like_the_online_path_and_acts_once(active_model, test_ca
         AMOUNTS[ids.index(a)]
         for a in RuleHit.objects.values_list("authorization", flat=True)
     ) == [4_500, 10_000]
+
+
+@pytest.mark.django_db
+def test_a_scoring_task_that_is_behind_scores_the_backlog_at_once(
+    active_model, test_card
+):
+    """Given three authorizations not scored yet, when the last one's event
+    arrives, then its task scores all three; the other two events' tasks
+    then find their scores and store nothing."""
+    from fraud.tasks import score_authorization_event
+    from issuer.kernel.models import OutboxEvent
+
+    authorizations = [authorize(test_card, amount) for amount in (100, 200, 4_500)]
+    events = [
+        OutboxEvent.objects.filter(aggregate_id=str(a.public_id)).latest("pk")
+        for a in authorizations
+    ]
+
+    first = score_authorization_event.delay(events[2].pk).get()
+    later = [score_authorization_event.delay(e.pk).get() for e in events[:2]]
+
+    assert first == 3
+    assert FraudScore.objects.filter(model_version=active_model).count() == 3
+    assert later == [1, 1]  # each finds its one existing score
+    assert FraudScore.objects.count() == 3
+    assert list(FraudAction.objects.values_list("kind", flat=True)) == ["open_case"]
