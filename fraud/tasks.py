@@ -40,6 +40,8 @@ def score_authorization_event(event_id: int) -> int:
         logger.warning("authorization of event %s not found; skipped", event_id)
         return 0
     backlog = authorization_backlog(authorization=authorization)
+    # Otherwise the one-by-one path: it also finishes the actions of a
+    # delivery that died after scoring (each action still happens once).
     if len(backlog) > 1:  # behind: score everything waiting in one batch
         return authorizations_score_batch(authorization_ids=backlog)
     return len(

@@ -32,7 +32,6 @@ from fraud.selectors import (
     HISTORY_LOOKBACK,
     authorizations_unscored,
     history_frame,
-    model_version_active,
     model_versions_scoring,
     scoring_model_load,
 )
@@ -87,26 +86,29 @@ def _history_values(row: tuple) -> tuple:
 
 def authorization_backlog(*, authorization: Authorization) -> list[int]:
     """This authorization plus the others the active version has not scored
-    yet (made within BACKLOG_WINDOW before it, or after it): empty when this
-    one is scored already, [this one] when nothing else waits.
+    yet (made within BACKLOG_WINDOW before it, or after it): empty when
+    every scoring version has scored this one, [this one] when nothing else
+    waits.
 
     A scoring task that finds a backlog scores it as one batch, so a worker
     that falls behind catches up at the batch rate instead of one by one;
     the tasks of the events it scored early find their score and stop.
     """
-    version = model_version_active()
-    if version is None:
+    versions = list(model_versions_scoring())
+    done = FraudScore.objects.filter(
+        authorization=authorization, model_version__in=versions
+    ).count()
+    if done == len(versions):
+        return []
+    active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
+    if active is None or done:
         return [authorization.pk]
     waiting = authorizations_unscored(
-        version=version,
+        version=active,
         since=authorization.created_at - BACKLOG_WINDOW,
         limit=BACKLOG_LIMIT,
     )
     if authorization.pk not in waiting:
-        if FraudScore.objects.filter(
-            authorization=authorization, model_version=version
-        ).exists():
-            return []
         waiting.append(authorization.pk)
     return waiting
 

@@ -69,7 +69,7 @@ def test_a_scoring_task_that_is_behind_scores_the_backlog_at_once(
 ):
     """Given three authorizations not scored yet, when the last one's event
     arrives, then its task scores all three; the other two events' tasks
-    then find their scores and store nothing."""
+    then find their scores and store nothing new."""
     from fraud.tasks import score_authorization_event
     from issuer.kernel.models import OutboxEvent
 
