@@ -11,6 +11,7 @@ from fraud.services.live import authorization_score
 from fraud.services.live_batch import (
     authorization_backlog,
     authorizations_score_batch,
+    tier_actions_finish,
 )
 from issuer.kernel.models import OutboxEvent
 
@@ -40,8 +41,9 @@ def score_authorization_event(event_id: int) -> int:
         logger.warning("authorization of event %s not found; skipped", event_id)
         return 0
     backlog = authorization_backlog(authorization=authorization)
-    # Otherwise the one-by-one path: it also finishes the actions of a
-    # delivery that died after scoring (each action still happens once).
+    if not backlog:  # scored already: only finish the tier's actions, if any
+        tier_actions_finish(authorization=authorization)
+        return 0
     if len(backlog) > 1:  # behind: score everything waiting in one batch
         return authorizations_score_batch(authorization_ids=backlog)
     return len(

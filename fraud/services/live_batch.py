@@ -30,6 +30,7 @@ from fraud.scoring.model import LOW
 from fraud.scoring.rules import conditions_mask
 from fraud.selectors import (
     HISTORY_LOOKBACK,
+    authorization_fraud_score,
     authorizations_unscored,
     history_frame,
     model_versions_scoring,
@@ -111,6 +112,14 @@ def authorization_backlog(*, authorization: Authorization) -> list[int]:
     if authorization.pk not in waiting:
         waiting.append(authorization.pk)
     return waiting
+
+
+def tier_actions_finish(*, authorization: Authorization) -> None:
+    """Take the active score's tier actions not taken yet: a delivery that
+    died between scoring and acting is finished by the next one."""
+    score = authorization_fraud_score(authorization=authorization)
+    if score is not None and score.tier != LOW:
+        tier_actions_apply(score=score)
 
 
 def authorizations_score_batch(*, authorization_ids: Sequence[int]) -> int:

@@ -69,7 +69,7 @@ def test_a_scoring_task_that_is_behind_scores_the_backlog_at_once(
 ):
     """Given three authorizations not scored yet, when the last one's event
     arrives, then its task scores all three; the other two events' tasks
-    then find their scores and store nothing new."""
+    then find their scores and store nothing."""
     from fraud.tasks import score_authorization_event
     from issuer.kernel.models import OutboxEvent
 
@@ -84,6 +84,29 @@ def test_a_scoring_task_that_is_behind_scores_the_backlog_at_once(
 
     assert first == 3
     assert FraudScore.objects.filter(model_version=active_model).count() == 3
-    assert later == [1, 1]  # each finds its one existing score
+    assert later == [0, 0]  # each finds its score
     assert FraudScore.objects.count() == 3
     assert list(FraudAction.objects.values_list("kind", flat=True)) == ["open_case"]
+
+
+@pytest.mark.django_db
+def test_a_redelivery_finishes_actions_a_crashed_delivery_left(active_model, test_card):
+    """A score stored without its actions (the worker died in between) gets
+    them from the next delivery of the event."""
+    from fraud.services.live_batch import authorizations_score_batch
+    from fraud.tasks import score_authorization_event
+    from issuer.kernel.models import OutboxEvent
+
+    authorization = authorize(test_card, 4_500)
+    authorizations_score_batch(authorization_ids=[authorization.pk])
+    FraudAction.objects.all().delete()
+    from fraud.models import ReviewCase
+
+    ReviewCase.objects.all().delete()
+    event = OutboxEvent.objects.filter(
+        aggregate_id=str(authorization.public_id)
+    ).latest("pk")
+
+    assert score_authorization_event.delay(event.pk).get() == 0
+    assert list(FraudAction.objects.values_list("kind", flat=True)) == ["open_case"]
+    assert ReviewCase.objects.filter(authorization=authorization).count() == 1
