@@ -258,7 +258,11 @@ def latency(
         pairs = list(scores.values_list("authorization__created_at", "scored_at"))
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a prefork pool waits for its queue
+            worker.kill()
+            worker.wait(timeout=30)
     waits = np.array([(scored - made).total_seconds() for made, scored in pairs])
     return {
         "worker_processes": concurrency,
