@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.view_authorization",
         "fraud.view_reviewcase",
         "fraud.work_reviewcase",
+        "fraud.view_rule",
+        "fraud.view_rulehit",
     ),
     FRAUD_SUPERVISOR: (
         "accounts.view_cardholder",
@@ -50,6 +52,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.view_rule",
         "fraud.add_rule",
         "fraud.change_rule",
+        "fraud.view_rulehit",
+        "fraud.view_batchscoringjob",
+        "fraud.add_batchscoringjob",
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
     ),

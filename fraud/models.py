@@ -17,6 +17,16 @@
   draft -> shadow -> active -> retired. At most one version is active,
   enforced by a unique index on a generated column that is 1 for the active
   version and NULL for every other (MariaDB has no partial indexes).
+- FraudScore / FraudAction / FraudAlert / ReviewCase: the live side. A
+  version scores an authorization once; each action kind happens once per
+  authorization; an alert is answered once; a closed case has an outcome.
+- Rule: a staff rule, 1-3 conditions on the feature vector (validated by
+  `fraud.services.rules`), an action and a mode. Shadow rules only record
+  hits; active rules act. RuleHit: one rule matched one authorization,
+  recorded once.
+- BatchScoringJob: a staff upload of a history-format CSV scored offline by
+  the active model (never written to the history table); progress counts
+  only go up to the rows total; a done job has its result file.
 """
 
 import uuid
@@ -193,12 +203,22 @@ class FraudAction(models.Model):
         OPEN_CASE = "open_case", "Opened a review case"
         FREEZE_CARD = "freeze_card", "Froze the card"
         ALERT = "alert", "Alerted cardholder and partner"
+        FLAG = "flag", "Flagged for attention"
+        DECLINE_NEXT = "decline_next", "Put the card under review (next declined)"
 
     authorization = models.ForeignKey(
         "cards.Authorization", on_delete=models.CASCADE, related_name="fraud_actions"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     score = models.ForeignKey(FraudScore, on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(
+        "fraud.Rule",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        help_text="The rule that caused it; empty when the model's tier did.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -285,3 +305,140 @@ class ReviewCase(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.public_id} ({self.tier})"
+
+
+class Rule(models.Model):
+    """A staff rule: when every condition holds, take the action (or, in
+    shadow mode, only record that it would have)."""
+
+    class Action(models.TextChoices):
+        FLAG = "flag", "Flag"
+        CASE = "case", "Open a review case"
+        FREEZE = "freeze", "Freeze the card"
+        DECLINE_NEXT = "decline_next", "Decline the next authorization (59)"
+
+    class Mode(models.TextChoices):
+        SHADOW = "shadow", "Shadow (record hits only)"
+        ACTIVE = "active", "Active"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    conditions = models.JSONField(
+        help_text='1-3 conditions, ANDed: [{"feature": "amount", '
+        '"operator": ">=", "threshold": 500}]'
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.SHADOW)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["flag", "case", "freeze", "decline_next"]),
+                name="fraud_rule_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=["shadow", "active"]),
+                name="fraud_rule_mode_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleHit(models.Model):
+    """A rule matched an authorization: recorded once, shadow or active."""
+
+    authorization = models.ForeignKey(
+        "cards.Authorization", on_delete=models.CASCADE, related_name="rule_hits"
+    )
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="hits")
+    is_shadow = models.BooleanField()
+    features = models.JSONField(
+        default=dict, help_text="The values of the features the rule reads."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorization", "rule"], name="fraud_rulehit_once_per_rule"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} hit"
+
+
+class BatchScoringJob(models.Model):
+    """A CSV of transactions (import format) scored offline by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    upload = models.FileField(upload_to="fraud/batches/uploads/")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    result = models.FileField(upload_to="fraud/batches/results/", blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batch_jobs",
+    )
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="fraud_batchscoringjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("rows_total")),
+                name="fraud_batchscoringjob_done_within_total",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(result=""),
+                name="fraud_batchscoringjob_done_has_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.public_id} ({self.status})"
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return 100 * self.rows_done // self.rows_total if self.rows_total else 0

@@ -4,7 +4,7 @@ import hashlib
 import io
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from cards.models import Authorization
 from fraud.models import FraudScore, HistoricalTransaction, ModelVersion
@@ -43,34 +43,52 @@ class ArtifactIntegrityError(DomainError):
     default_code = "artifact_integrity"
 
 
-def _history_rows(*, start: datetime, end: datetime) -> Iterator[tuple]:
+def _history_rows(
+    *, start: datetime, end: datetime, only: Q | None = None
+) -> Iterator[tuple]:
     """Rows of the window, fetched a day at a time (an index range scan each):
     the MySQL driver buffers a whole result set, so one query for millions
     of rows would hold them all twice."""
     moment = start
     while moment < end:
         step = min(moment + _FETCH_SPAN, end)
+        rows = HistoricalTransaction.objects.between(moment, step)
+        if only is not None:
+            rows = rows.filter(only)
         yield from (
-            HistoricalTransaction.objects.between(moment, step)
-            .values_list(*HISTORY_COLUMNS)
-            .iterator(chunk_size=_FRAME_CHUNK)
+            rows.values_list(*HISTORY_COLUMNS).iterator(chunk_size=_FRAME_CHUNK)
         )
         moment = step
 
 
-def history_frame(*, start: datetime, end: datetime) -> pd.DataFrame:
+def history_frame(
+    *,
+    start: datetime,
+    end: datetime,
+    card_refs: Collection[str] | None = None,
+    merchant_refs: Collection[str] | None = None,
+) -> pd.DataFrame:
     """Every history transaction with start <= timestamp < end, as a frame.
 
     Adds `card_first_seen` for cards seen before `start`, so card age stays
     right at the window's edge. Strings that repeat (cards, merchants,
     codes) share one object, which keeps millions of rows in little memory.
+
+    With `card_refs` and `merchant_refs`, only the rows of those cards or
+    merchants: every row the features of those cards' and merchants'
+    transactions read (a batch of live transactions scores on this).
     """
+    only = None
+    if card_refs is not None or merchant_refs is not None:
+        only = Q(card_ref__in=list(card_refs or ())) | Q(
+            merchant_ref__in=list(merchant_refs or ())
+        )
     fields = HISTORY_COLUMNS
     shared: dict[str, str] = {}
     share = shared.setdefault
     columns: dict[str, list] = {name: [] for name in fields}
     micros: dict[str, list[int]] = {"timestamp": [], "label_time": []}
-    for row in _history_rows(start=start, end=end):
+    for row in _history_rows(start=start, end=end, only=only):
         (tid, moment, card, merchant, amount, currency, mcc, country, channel,
          cvv_failed, declined, is_fraud, label_time) = row  # fmt: skip
         columns["transaction_id"].append(tid)
@@ -103,9 +121,11 @@ def history_frame(*, start: datetime, end: datetime) -> pd.DataFrame:
         else:
             data[name] = np.array(columns.pop(name), dtype=object)
     frame = pd.DataFrame(data)
+    earlier = HistoricalTransaction.objects.filter(timestamp__lt=start)
+    if card_refs is not None:
+        earlier = earlier.filter(card_ref__in=list(card_refs))
     first_seen = dict(
-        HistoricalTransaction.objects.filter(timestamp__lt=start)
-        .values("card_ref")
+        earlier.values("card_ref")
         .annotate(first=Min("timestamp"))
         .values_list("card_ref", "first")
     )
@@ -230,4 +250,18 @@ def authorization_fraud_score(*, authorization: Authorization) -> FraudScore | N
         .select_related("model_version")
         .order_by("-scored_at")
         .first()
+    )
+
+
+def authorizations_unscored(
+    *, version: ModelVersion, since: datetime, limit: int
+) -> list[int]:
+    """Ids of authorizations made since `since` that `version` has not scored,
+    oldest first (the backlog a scoring worker can catch up on in one batch)."""
+    scored = FraudScore.objects.filter(model_version=version).values("authorization_id")
+    return list(
+        Authorization.objects.filter(created_at__gte=since)
+        .exclude(pk__in=scored)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
     )

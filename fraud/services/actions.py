@@ -1,6 +1,8 @@
 """What a tier does: Low nothing; Medium asks the cardholder; High opens a
-review case; Critical opens a case, freezes the card and alerts. Each action
-is recorded with the score that caused it and happens at most once."""
+review case; Critical opens a case, freezes the card and alerts. Active
+staff rules take the same kinds of action (plus flag and decline-next). Each
+action is recorded with the score (and rule) that caused it and happens at
+most once per authorization, whoever asks for it."""
 
 import datetime
 
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from cards.models import Card, CardStatusChange
 from cards.services.lifecycle import Actor, card_freeze
-from fraud.models import FraudAction, FraudAlert, FraudScore, ReviewCase
+from fraud.models import FraudAction, FraudAlert, FraudScore, ReviewCase, Rule
 from fraud.scoring.model import CRITICAL, HIGH, MEDIUM
 from issuer.kernel.outbox import event_publish
 
@@ -25,25 +27,37 @@ ACTIONS_BY_TIER = {
 }
 CASE_PRIORITY = {CRITICAL: 1, HIGH: 2}
 CASE_SLA = {CRITICAL: datetime.timedelta(hours=1), HIGH: datetime.timedelta(hours=8)}
+RULE_CASE_PRIORITY = 2  # a rule's case on a lower-tier score: as urgent as High
 
 
 def tier_actions_apply(*, score: FraudScore) -> list[FraudAction]:
     """Take the actions of the score's tier that were not taken yet."""
-    authorization = score.authorization
-    if authorization.card is None or score.is_shadow:
+    if score.authorization.card is None or score.is_shadow:
         return []
     taken = []
     for kind in ACTIONS_BY_TIER.get(score.tier, []):
-        try:
-            with transaction.atomic():
-                action = FraudAction.objects.create(
-                    authorization=authorization, kind=kind, score=score
-                )
-                _perform(kind, score)
-        except IntegrityError:
-            continue  # already taken by an earlier delivery
-        taken.append(action)
+        action = fraud_action_take(score=score, kind=kind)
+        if action is not None:
+            taken.append(action)
     return taken
+
+
+def fraud_action_take(
+    *, score: FraudScore, kind: str, rule: Rule | None = None
+) -> FraudAction | None:
+    """Take one action on the score's authorization unless it was taken before
+    (by an earlier delivery, the model's tier or another rule); None then."""
+    if score.authorization.card is None:
+        return None
+    try:
+        with transaction.atomic():
+            action = FraudAction.objects.create(
+                authorization=score.authorization, kind=kind, score=score, rule=rule
+            )
+            _perform(kind, score)
+    except IntegrityError:
+        return None  # already taken
+    return action
 
 
 def _perform(kind: str, score: FraudScore) -> None:
@@ -58,8 +72,8 @@ def _perform(kind: str, score: FraudScore) -> None:
             card=card,
             score=score,
             tier=score.tier,
-            priority=CASE_PRIORITY[score.tier],
-            sla_due_at=timezone.now() + CASE_SLA[score.tier],
+            priority=CASE_PRIORITY.get(score.tier, RULE_CASE_PRIORITY),
+            sla_due_at=timezone.now() + CASE_SLA.get(score.tier, CASE_SLA[HIGH]),
         )
         event_publish(
             type="fraud.case_opened",
@@ -82,6 +96,18 @@ def _perform(kind: str, score: FraudScore) -> None:
                 reason=CardStatusChange.Reason.SUSPICIOUS_ACTIVITY,
                 actor=FRAUD_SYSTEM,
             )
+    elif kind == FraudAction.Kind.DECLINE_NEXT:
+        Card.objects.filter(pk=card.pk).update(is_under_fraud_review=True)
+    elif kind == FraudAction.Kind.FLAG:
+        event_publish(
+            type="fraud.flagged",
+            aggregate_type="card",
+            aggregate_id=str(card.public_id),
+            payload={
+                "authorization_id": str(authorization.public_id),
+                "card_id": str(card.public_id),
+            },
+        )
     elif kind == FraudAction.Kind.ALERT:
         FraudAlert.objects.get_or_create(authorization=authorization, card=card)
         event_publish(

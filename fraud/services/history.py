@@ -81,6 +81,12 @@ def _insert_ignoring_duplicates(rows: list[HistoryValues], source: str) -> int:
         return max(cursor.rowcount, 0)
 
 
+def history_rows_insert(*, rows: list[HistoryValues], source: str) -> int:
+    """Insert validated rows (STORED_FIELDS order), skipping transaction_ids
+    already stored; return how many were new."""
+    return _insert_ignoring_duplicates(rows, source) if rows else 0
+
+
 def historical_transactions_import(
     *,
     path: Path,

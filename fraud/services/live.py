@@ -11,6 +11,7 @@ from fraud.models import FraudScore, HistoricalTransaction, ModelVersion
 from fraud.selectors import model_versions_scoring
 from fraud.services.actions import tier_actions_apply
 from fraud.services.history import historical_transaction_record
+from fraud.services.rules import authorization_rules_apply
 from fraud.services.scoring import historical_transaction_score
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def authorization_score(
     """Score one authorization with every active and shadow version, once each.
 
     A score that already exists is kept as it is; only the active version's
-    tier causes actions, and each action happens once.
+    tier causes actions, and each action happens once. Staff rules run on
+    the same features after the active score (`authorization_rules_apply`).
     """
     versions = list(model_versions_scoring())
     if not versions:
@@ -64,6 +66,9 @@ def authorization_score(
         scores.append(score)
         if version.status == ModelVersion.Status.ACTIVE:
             tier_actions_apply(score=score)
+            authorization_rules_apply(
+                authorization=authorization, record=record, score=score
+            )
     return scores
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from django.contrib.auth.models import Group
 
 from fraud.scoring.evaluators import LinearEvaluator
 from fraud.scoring.features import FEATURE_NAMES, RiskEncodings
@@ -73,3 +74,72 @@ def tiny_model(weights: dict[str, float] | None = None) -> ScoringModel:
         ),
         tier_thresholds={"medium": 0.2, "high": 0.5, "critical": 0.9},
     )
+
+
+ACTIVE_WEIGHTS = {"amount": 6.0}
+
+
+def register_model(weights: dict[str, float] | None = None, status: str | None = None):
+    """Register a tiny model and put it in `status` (active, shadow, draft...)."""
+    from fraud.models import ModelVersion
+    from fraud.services.registry import model_version_activate, model_version_register
+
+    version = model_version_register(
+        model=tiny_model(weights),
+        train_from=date(2026, 1, 1),
+        train_to=date(2026, 1, 7),
+        validation_from=date(2026, 1, 8),
+        validation_to=date(2026, 1, 14),
+        label_delay_days=7,
+        metrics={},
+    )
+    if status == "active":
+        model_version_activate(version=version)
+    elif status:
+        ModelVersion.objects.filter(pk=version.pk).update(status=status)
+    version.refresh_from_db()
+    return version
+
+
+@pytest.fixture
+def active_model(db, media_root):
+    """Scores rise with the amount (the model reads log1p of it):
+    1.00 low, 35.00 medium, 45.00 high, 100.00 critical."""
+    return register_model(weights=ACTIVE_WEIGHTS, status="active")
+
+
+def authorize(test_card, amount: int):
+    """Authorize `amount` minor units on the sandbox card, in-process."""
+    from cards.services.authorizations import authorization_create
+    from cards.tests.conftest import authorization_request
+
+    return authorization_create(
+        request=authorization_request(test_card, amount=amount), partner=None
+    )
+
+
+@pytest.fixture
+def make_staff(db):
+    """Create a staff user in one of accounts.roles' role groups."""
+    from django.apps import apps
+
+    from accounts.models import User
+    from accounts.roles import roles_sync
+
+    def make(username: str, role: str):
+        if not Group.objects.filter(name=role).exists():
+            roles_sync(apps)  # a transactional test flushed the migration's groups
+        user = User.objects.create_user(username=username, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def worker_media_root(tmp_path, settings, monkeypatch):
+    """A media folder the worker process sees too (it reads the environment)."""
+    folder = tmp_path / "shared-media"
+    monkeypatch.setenv("MEDIA_ROOT", str(folder))
+    settings.MEDIA_ROOT = str(folder)
+    return folder

@@ -2,53 +2,17 @@
 happens once; shadow versions score but never act."""
 
 import time
-from datetime import date
 
 import pytest
 from django.db import connection
 
 from cards.models import Card
-from cards.services.authorizations import authorization_create
-from cards.tests.conftest import authorization_body, authorization_request
-from fraud.models import FraudAction, FraudAlert, FraudScore, ModelVersion, ReviewCase
+from cards.tests.conftest import authorization_body
+from fraud.models import FraudAction, FraudAlert, FraudScore, ReviewCase
 from fraud.services.live import authorization_score
-from fraud.services.registry import model_version_activate, model_version_register
 from fraud.tasks import score_authorization_event
-from fraud.tests.conftest import tiny_model
+from fraud.tests.conftest import ACTIVE_WEIGHTS, authorize, register_model
 from issuer.kernel.models import OutboxEvent
-
-ACTIVE_WEIGHTS = {"amount": 6.0}
-
-
-def _register(weights=None, status=None) -> ModelVersion:
-    version = model_version_register(
-        model=tiny_model(weights),
-        train_from=date(2026, 1, 1),
-        train_to=date(2026, 1, 7),
-        validation_from=date(2026, 1, 8),
-        validation_to=date(2026, 1, 14),
-        label_delay_days=7,
-        metrics={},
-    )
-    if status == "active":
-        model_version_activate(version=version)
-    elif status:
-        ModelVersion.objects.filter(pk=version.pk).update(status=status)
-    version.refresh_from_db()
-    return version
-
-
-@pytest.fixture
-def active_model(db, media_root) -> ModelVersion:
-    """Scores rise with the amount (the model reads log1p of it):
-    1.00 low, 35.00 medium, 45.00 high, 100.00 critical."""
-    return _register(weights=ACTIVE_WEIGHTS, status="active")
-
-
-def _authorize(test_card, amount):
-    return authorization_create(
-        request=authorization_request(test_card, amount=amount), partner=None
-    )
 
 
 @pytest.mark.django_db
@@ -64,7 +28,7 @@ def _authorize(test_card, amount):
 def test_each_tier_takes_its_action_exactly_once(
     active_model, test_card, amount, tier, actions
 ):
-    authorization = _authorize(test_card, amount)
+    authorization = authorize(test_card, amount)
 
     for _ in range(3):  # duplicate deliveries
         scores = authorization_score(authorization=authorization)
@@ -99,18 +63,19 @@ def test_each_tier_takes_its_action_exactly_once(
 
 @pytest.mark.django_db
 def test_a_critical_case_blocks_the_next_authorization_with_59(active_model, test_card):
-    authorization_score(authorization=_authorize(test_card, 10_000))
+    authorization_score(authorization=authorize(test_card, 10_000))
     Card.objects.filter(pk=test_card.issued.card.pk).update(status="active")
 
-    follow_up = _authorize(test_card, 100)
+    follow_up = authorize(test_card, 100)
 
     assert (follow_up.status, follow_up.response_code) == ("declined", "59")
 
 
 @pytest.mark.django_db
 def test_a_shadow_model_scores_but_never_acts(active_model, test_card):
-    shadow = _register(weights={"amount": -50.0}, status="shadow")  # small = critical
-    authorization = _authorize(test_card, 100)
+    # Small amounts are critical for this shadow model.
+    shadow = register_model(weights={"amount": -50.0}, status="shadow")
+    authorization = authorize(test_card, 100)
 
     scores = authorization_score(authorization=authorization)
 
@@ -124,9 +89,9 @@ def test_a_shadow_model_scores_but_never_acts(active_model, test_card):
 
 @pytest.mark.django_db
 def test_without_an_active_model_nothing_is_scored(test_card, media_root):
-    _register(status="draft")
+    register_model(status="draft")
 
-    assert authorization_score(authorization=_authorize(test_card, 10_000)) == []
+    assert authorization_score(authorization=authorize(test_card, 10_000)) == []
     assert not FraudScore.objects.exists()
 
 
@@ -148,21 +113,12 @@ def test_the_api_shows_the_score_once_scored(
     assert 0.5 <= detail["fraud"]["score"] <= 1
 
 
-@pytest.fixture
-def worker_media_root(tmp_path, settings, monkeypatch):
-    """A media folder the worker process sees too (it reads the environment)."""
-    folder = tmp_path / "shared-media"
-    monkeypatch.setenv("MEDIA_ROOT", str(folder))
-    settings.MEDIA_ROOT = str(folder)
-    return folder
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_scores_once_under_duplicate_deliveries(
     worker_media_root, celery_worker, partner_client, issue_card
 ):
-    version = _register(weights=ACTIVE_WEIGHTS, status="active")
+    version = register_model(weights=ACTIVE_WEIGHTS, status="active")
     test_card = issue_card()
     created = partner_client.post(
         "/api/v1/authorizations",

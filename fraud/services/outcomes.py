@@ -1,0 +1,220 @@
+"""Outcomes of fraud decisions become labels: the cardholder's answer to
+"was this you?" and an analyst's verdict on a review case. Each labels the
+authorization's live history row, and moves the card: a genuine answer lifts
+a fraud freeze; fraud closes the card as compromised and orders a new one.
+
+Review cases are worked from a queue: `review_case_claim_next` hands each
+analyst the oldest most urgent unassigned case, skipping rows another
+analyst has locked, so two analysts never claim the same case.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cards.models import Card, CardStatusChange
+from cards.services.lifecycle import Actor, card_replace, card_unfreeze
+from fraud.models import FraudAlert, ReviewCase
+from fraud.services.history import historical_transaction_label
+from fraud.services.live import live_transaction_record
+from issuer.kernel.db import atomic_with_retry
+from issuer.kernel.errors import Conflict, Forbidden, InvalidInput
+from issuer.kernel.outbox import event_publish
+
+CASE_LABELS: dict[str, bool | None] = {
+    ReviewCase.Outcome.CONFIRMED_FRAUD: True,
+    ReviewCase.Outcome.LEGITIMATE: False,
+    ReviewCase.Outcome.INCONCLUSIVE: None,
+}
+WORK_PERMISSION = "fraud.work_reviewcase"
+ASSIGN_PERMISSION = "fraud.assign_reviewcase"
+
+
+def _card_release(*, card_id: int, actor: Actor) -> None:
+    """Lift a fraud freeze (only one fraud detection put on) and the review flag."""
+    card = Card.objects.select_related("account").get(pk=card_id)
+    if (
+        card.status == Card.Status.FROZEN
+        and card.status_reason == CardStatusChange.Reason.SUSPICIOUS_ACTIVITY
+    ):
+        card_unfreeze(card=card, actor=actor)
+    Card.objects.filter(pk=card_id).update(is_under_fraud_review=False)
+
+
+def _card_compromised(*, card_id: int, actor: Actor) -> None:
+    """Close the card as compromised and order its replacement (once)."""
+    card = Card.objects.select_related("account", "product").get(pk=card_id)
+    if hasattr(card, "replaced_by"):
+        return  # an earlier decision already replaced it
+    card_replace(card=card, reason=CardStatusChange.Reason.COMPROMISED, actor=actor)
+
+
+@atomic_with_retry
+def fraud_alert_answer(
+    *, alert: FraudAlert, was_cardholder: bool, actor_user: User | None = None
+) -> FraudAlert:
+    """Record the cardholder's answer to "was this you?", once.
+
+    The answer labels the transaction (fraud when it was not the
+    cardholder); "it was me" lifts a fraud freeze and the review flag, "not
+    me" closes the card as compromised and orders a replacement.
+    """
+    locked = (
+        FraudAlert.objects.select_for_update()
+        .select_related("authorization__card")
+        .get(pk=alert.pk)
+    )
+    if locked.status != FraudAlert.Status.PENDING:
+        raise Conflict(
+            "This alert was already answered.",
+            fields={"status": [f"The alert is {locked.status}."]},
+        )
+    now = timezone.now()
+    locked.status = (
+        FraudAlert.Status.GENUINE if was_cardholder else FraudAlert.Status.FRAUD
+    )
+    locked.answered_at = now
+    locked.save(update_fields=["status", "answered_at"])
+    authorization = locked.authorization
+    record = live_transaction_record(authorization=authorization)
+    historical_transaction_label(
+        transaction_id=record.transaction_id,
+        is_fraud=not was_cardholder,
+        label_time=now,
+    )
+    actor = Actor(
+        channel=CardStatusChange.Channel.PORTAL
+        if actor_user
+        else CardStatusChange.Channel.SYSTEM,
+        user=actor_user,
+    )
+    if was_cardholder:
+        _card_release(card_id=locked.card_id, actor=actor)
+    else:
+        _card_compromised(card_id=locked.card_id, actor=actor)
+    event_publish(
+        type="fraud.alert_answered",
+        aggregate_type="card",
+        aggregate_id=str(locked.card.public_id),
+        payload={
+            "authorization_id": str(authorization.public_id),
+            "card_id": str(locked.card.public_id),
+            "was_cardholder": was_cardholder,
+        },
+    )
+    alert.status, alert.answered_at = locked.status, locked.answered_at
+    return alert
+
+
+@atomic_with_retry
+def review_case_close(
+    *, case: ReviewCase, outcome: str, reason: str, analyst: User
+) -> ReviewCase:
+    """Decide a case: its outcome becomes the transaction's label.
+
+    Confirmed fraud labels it fraud and closes and replaces the card;
+    legitimate labels it genuine and lifts a fraud freeze and the review
+    flag; inconclusive records no label and leaves the card as it is.
+    """
+    if outcome not in CASE_LABELS:
+        raise InvalidInput.for_field(
+            "outcome", f"Choose one of {list(ReviewCase.Outcome.values)}."
+        )
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput.for_field("reason", "Say why.")
+    if not analyst.has_perm(WORK_PERMISSION):
+        raise Forbidden("Only fraud analysts decide review cases.")
+    locked = (
+        ReviewCase.objects.select_for_update()
+        .select_related("authorization__card", "card")
+        .get(pk=case.pk)
+    )
+    if locked.status == ReviewCase.Status.CLOSED:
+        raise Conflict(
+            "This case is already closed.",
+            fields={"status": [f"Closed as {locked.outcome}."]},
+        )
+    if locked.assigned_to_id not in (None, analyst.pk) and not analyst.has_perm(
+        ASSIGN_PERMISSION
+    ):
+        raise Forbidden("This case is assigned to another analyst.")
+    now = timezone.now()
+    locked.status = ReviewCase.Status.CLOSED
+    locked.outcome = outcome
+    locked.outcome_reason = reason[:255]
+    locked.closed_at = now
+    if locked.assigned_to_id is None:
+        locked.assigned_to = analyst
+    locked.save(
+        update_fields=[
+            "status",
+            "outcome",
+            "outcome_reason",
+            "closed_at",
+            "assigned_to",
+        ]
+    )
+    label = CASE_LABELS[outcome]
+    if label is not None:
+        record = live_transaction_record(authorization=locked.authorization)
+        historical_transaction_label(
+            transaction_id=record.transaction_id, is_fraud=label, label_time=now
+        )
+    actor = Actor(channel=CardStatusChange.Channel.ADMIN, user=analyst)
+    if outcome == ReviewCase.Outcome.CONFIRMED_FRAUD:
+        _card_compromised(card_id=locked.card_id, actor=actor)
+    elif outcome == ReviewCase.Outcome.LEGITIMATE:
+        _card_release(card_id=locked.card_id, actor=actor)
+    event_publish(
+        type="fraud.case_resolved",
+        aggregate_type="review_case",
+        aggregate_id=str(locked.public_id),
+        payload={
+            "case_id": str(locked.public_id),
+            "authorization_id": str(locked.authorization.public_id),
+            "card_id": str(locked.card.public_id),
+            "outcome": outcome,
+        },
+    )
+    return locked
+
+
+def review_case_claim_next(*, analyst: User) -> ReviewCase | None:
+    """Assign the analyst the most urgent, then oldest, open unassigned case.
+
+    Rows another analyst is claiming are locked and skipped (SKIP LOCKED),
+    so concurrent claims never return the same case. None when the queue
+    is empty.
+    """
+    if not analyst.has_perm(WORK_PERMISSION):
+        raise Forbidden("Only fraud analysts claim review cases.")
+    with transaction.atomic():
+        case = (
+            ReviewCase.objects.select_for_update(skip_locked=True)
+            .filter(status=ReviewCase.Status.OPEN, assigned_to__isnull=True)
+            .order_by("priority", "created_at", "pk")
+            .first()
+        )
+        if case is None:
+            return None
+        case.assigned_to = analyst
+        case.status = ReviewCase.Status.IN_REVIEW
+        case.save(update_fields=["assigned_to", "status"])
+    return case
+
+
+@atomic_with_retry
+def review_case_assign(*, case: ReviewCase, analyst: User, actor: User) -> ReviewCase:
+    """A supervisor hands an open case to an analyst."""
+    if not actor.has_perm(ASSIGN_PERMISSION):
+        raise Forbidden("Only fraud supervisors assign review cases.")
+    if not analyst.has_perm(WORK_PERMISSION):
+        raise InvalidInput.for_field("analyst", "This user cannot work fraud cases.")
+    locked = ReviewCase.objects.select_for_update().get(pk=case.pk)
+    if locked.status == ReviewCase.Status.CLOSED:
+        raise Conflict("A closed case cannot be assigned.")
+    locked.assigned_to = analyst
+    locked.status = ReviewCase.Status.IN_REVIEW
+    locked.save(update_fields=["assigned_to", "status"])
+    return locked
