@@ -12,5 +12,7 @@ class FraudConfig(AppConfig):
         from issuer.kernel.outbox import consumer_register
 
         consumer_register(
-            event_types=SCORED_EVENTS, task_name="fraud.score_authorization_event"
+            event_types=SCORED_EVENTS,
+            task_name="fraud.score_authorization_events",
+            batch=True,
         )

@@ -81,3 +81,32 @@ def batch_score(job_id: int) -> str:
 def score_authorizations_batch(authorization_ids: list[int]) -> int:
     """Score many authorizations at once (offline path); return scores stored."""
     return authorizations_score_batch(authorization_ids=authorization_ids)
+
+
+@shared_task(
+    name="fraud.score_authorization_events",
+    queue="fraud",
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def score_authorization_events(event_ids: list[int]) -> int:
+    """Score, as one batch, the authorizations a relay pass reported."""
+    public_ids = OutboxEvent.objects.filter(pk__in=event_ids).values_list(
+        "aggregate_id", flat=True
+    )
+    authorization_ids = list(
+        Authorization.objects.filter(public_id__in=list(public_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    if len(authorization_ids) < len(event_ids):
+        logger.warning(
+            "%d of %d events had no authorization; skipped",
+            len(event_ids) - len(authorization_ids),
+            len(event_ids),
+        )
+    if not authorization_ids:
+        return 0
+    return authorizations_score_batch(authorization_ids=authorization_ids)

@@ -151,3 +151,28 @@ def test_a_real_worker_scores_once_under_duplicate_deliveries(
         ReviewCase.objects.filter(authorization__public_id=created["id"]).count() == 1
     )
     assert Card.objects.get(pk=test_card.issued.card.pk).status == "frozen"
+
+
+@pytest.mark.django_db
+def test_a_relay_pass_scores_all_its_events_as_one_batch(
+    active_model, issue_card, monkeypatch
+):
+    from fraud import tasks as fraud_tasks
+    from issuer.kernel.tasks import relay_outbox
+
+    batches = []
+    real_batch = fraud_tasks.authorizations_score_batch
+
+    def spy(*, authorization_ids):
+        batches.append(sorted(authorization_ids))
+        return real_batch(authorization_ids=authorization_ids)
+
+    monkeypatch.setattr(fraud_tasks, "authorizations_score_batch", spy)
+    test_card = issue_card()
+    authorizations = [authorize(test_card, 100 + n) for n in range(4)]
+    events = OutboxEvent.objects.filter(type="authorization.approved")
+
+    relay_outbox([event.pk for event in events])
+
+    assert batches == [sorted(a.pk for a in authorizations)]
+    assert FraudScore.objects.filter(model_version=active_model).count() == 4

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -26,17 +27,30 @@ from issuer.kernel.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 
-_consumers: dict[str, list[str]] = defaultdict(list)
+
+@dataclass(frozen=True)
+class Consumer:
+    """A Celery task receiving events: one event id per call, or (batch) the
+    list of ids a relay pass hands over."""
+
+    task_name: str
+    batch: bool = False
 
 
-def consumer_register(*, event_types: Iterable[str], task_name: str) -> None:
-    """Have `task_name` (called with one event id) receive these event types."""
+_consumers: dict[str, list[Consumer]] = defaultdict(list)
+
+
+def consumer_register(
+    *, event_types: Iterable[str], task_name: str, batch: bool = False
+) -> None:
+    """Have `task_name` receive these event types (`batch`: a list of ids)."""
+    consumer = Consumer(task_name=task_name, batch=batch)
     for event_type in event_types:
-        if task_name not in _consumers[event_type]:
-            _consumers[event_type].append(task_name)
+        if consumer not in _consumers[event_type]:
+            _consumers[event_type].append(consumer)
 
 
-def consumers_for(event_type: str) -> list[str]:
+def consumers_for(event_type: str) -> list[Consumer]:
     return list(_consumers.get(event_type, ())) + list(_consumers.get("*", ()))
 
 

@@ -2,6 +2,7 @@
 
 import logging
 import socket
+from collections import defaultdict
 from datetime import timedelta
 
 from celery import current_app, shared_task
@@ -38,10 +39,16 @@ def relay_outbox(event_ids: list[int]) -> int:
             .filter(pk__in=event_ids, dispatched_at__isnull=True)
             .order_by("pk")
         )
+        batches: dict[str, list[int]] = defaultdict(list)
         for event in events:
-            for task_name in consumers_for(event.type):
-                current_app.tasks[task_name].apply_async(args=[event.pk])
+            for consumer in consumers_for(event.type):
+                if consumer.batch:
+                    batches[consumer.task_name].append(event.pk)
+                else:
+                    current_app.tasks[consumer.task_name].apply_async(args=[event.pk])
             relayed += 1
+        for task_name, event_ids in batches.items():
+            current_app.tasks[task_name].apply_async(args=[event_ids])
         OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(
             dispatched_at=timezone.now()
         )
