@@ -54,7 +54,7 @@ from cards.services.authorizations import (  # noqa: E402
     AuthorizationRequest,
     authorization_create,
 )
-from cards.services.sandbox import test_cards_issue  # noqa: E402
+from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 from fraud.models import FraudScore, HistoricalTransaction  # noqa: E402
 from fraud.scoring.evaluators import LinearEvaluator  # noqa: E402
 from fraud.scoring.features import FEATURE_NAMES, RiskEncodings  # noqa: E402
@@ -288,7 +288,7 @@ def main() -> None:
     arguments = parser.parse_args()
     rng = random.Random(42)
     model_activate()
-    cards = list(test_cards_issue(count=CARDS, limit=10**12))
+    cards = list(sandbox_cards_issue(count=CARDS, limit=10**12))
     seed_history(cards, rng)
     batched = batched_throughput(cards, arguments.authorizations, rng)
     live = latency(

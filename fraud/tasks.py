@@ -10,6 +10,7 @@ from fraud.services.batches import batch_scoring_job_run
 from fraud.services.live import authorization_score
 from fraud.services.live_batch import (
     authorization_backlog,
+    authorizations_backlog,
     authorizations_score_batch,
     tier_actions_finish,
 )
@@ -92,21 +93,26 @@ def score_authorizations_batch(authorization_ids: list[int]) -> int:
     reject_on_worker_lost=True,
 )
 def score_authorization_events(event_ids: list[int]) -> int:
-    """Score, as one batch, the authorizations a relay pass reported."""
+    """Score the authorizations a relay pass reported, with whatever else is
+    waiting, as one batch. A pass whose authorizations an earlier batch
+    already scored only finishes their actions."""
     public_ids = OutboxEvent.objects.filter(pk__in=event_ids).values_list(
         "aggregate_id", flat=True
     )
-    authorization_ids = list(
-        Authorization.objects.filter(public_id__in=list(public_ids)).values_list(
-            "pk", flat=True
+    authorizations = list(
+        Authorization.objects.select_related("card").filter(
+            public_id__in=list(public_ids)
         )
     )
-    if len(authorization_ids) < len(event_ids):
+    if len(authorizations) < len(event_ids):
         logger.warning(
             "%d of %d events had no authorization; skipped",
-            len(event_ids) - len(authorization_ids),
+            len(event_ids) - len(authorizations),
             len(event_ids),
         )
-    if not authorization_ids:
+    waiting = authorizations_backlog(authorizations=authorizations)
+    if not waiting:
+        for authorization in authorizations:
+            tier_actions_finish(authorization=authorization)
         return 0
-    return authorizations_score_batch(authorization_ids=authorization_ids)
+    return authorizations_score_batch(authorization_ids=waiting)

@@ -114,6 +114,27 @@ def authorization_backlog(*, authorization: Authorization) -> list[int]:
     return waiting
 
 
+def authorizations_backlog(*, authorizations: Sequence[Authorization]) -> list[int]:
+    """The given authorizations the active version has not scored, plus the
+    rest of its backlog; empty when all of them are scored already."""
+    versions = list(model_versions_scoring())
+    active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
+    if active is None or not authorizations:
+        return []
+    ids = {authorization.pk for authorization in authorizations}
+    scored = set(
+        FraudScore.objects.filter(
+            model_version=active, authorization_id__in=ids
+        ).values_list("authorization_id", flat=True)
+    )
+    unscored = ids - scored
+    if not unscored:
+        return []
+    since = min(a.created_at for a in authorizations) - BACKLOG_WINDOW
+    waiting = authorizations_unscored(version=active, since=since, limit=BACKLOG_LIMIT)
+    return sorted(set(waiting) | unscored)
+
+
 def tier_actions_finish(*, authorization: Authorization) -> None:
     """Take the active score's tier actions not taken yet: a delivery that
     died between scoring and acting is finished by the next one."""
