@@ -29,3 +29,13 @@ LOGGING["handlers"]["console"]["formatter"] = "text"  # type: ignore[index]  # n
 
 # Serve static files straight from the apps (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
+
+# Relay at commit, deterministically; the batching test turns batching on.
+OUTBOX_RELAY_BATCH_MS = 0
+
+# Parallel test processes (pytest-xdist) each start real workers on the same
+# Redis: give each its own key namespace so no worker takes another's tasks.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+    "global_keyprefix": f"issuer-test-{env('PYTEST_XDIST_WORKER', default='main')}-",
+}
