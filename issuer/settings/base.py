@@ -165,7 +165,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish to a dead broker gives up after one quick retry: the request that
 # published is never held up by an outage (the outbox sweeper catches up).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": 60,
     "max_retries": 1,
     "interval_start": 0,
