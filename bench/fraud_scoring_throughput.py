@@ -7,9 +7,9 @@
 2. Latency: authorizations made in-process at ~200/s go through the real
    outbox relay (on commit -> Redis -> `kernel.relay_outbox`) to a real
    Celery worker (one solo process by default, queues default+fraud;
-   `--worker-processes N` for a prefork pool) that scores each
-   event (`fraud.score_authorization_event`: online path, or the whole
-   backlog as one batch when it is behind). Latency is the score's
+   `--worker-processes N` for a prefork pool): the relay hands
+   `fraud.score_authorization_events` each pass's events, which it scores
+   with the active version's backlog as one batch. Latency is the score's
    `scored_at` minus the authorization's `created_at` (the outbox event is
    written in the same transaction, a few ms later; batch-scored rows have
    no `event_created_at`). Target p99 <= 2 s.

@@ -21,8 +21,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
-from fraud.currencies import AmountError, is_known_currency, major_to_minor
 from fraud.scoring.records import HISTORY_COLUMNS
+from issuer.kernel.money import AmountError, is_known_currency, major_to_minor
 
 REQUIRED_COLUMNS = ("transaction_id", "timestamp", "card_ref", "merchant_ref", "amount")
 # In the order `HistoryRowParser.parse` unpacks them.

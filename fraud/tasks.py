@@ -7,9 +7,7 @@ from celery import shared_task
 from cards.models import Authorization
 from fraud.models import BatchScoringJob
 from fraud.services.batches import batch_scoring_job_run
-from fraud.services.live import authorization_score
 from fraud.services.live_batch import (
-    authorization_backlog,
     authorizations_backlog,
     authorizations_score_batch,
     tier_actions_finish,
@@ -28,30 +26,8 @@ logger = logging.getLogger(__name__)
     reject_on_worker_lost=True,
 )
 def score_authorization_event(event_id: int) -> int:
-    """Score the authorization an outbox event reports; return scores stored."""
-    event = OutboxEvent.objects.filter(pk=event_id).first()
-    if event is None:
-        logger.warning("outbox event %s not found; skipped", event_id)
-        return 0
-    authorization = (
-        Authorization.objects.select_related("card", "account")
-        .filter(public_id=event.aggregate_id)
-        .first()
-    )
-    if authorization is None:
-        logger.warning("authorization of event %s not found; skipped", event_id)
-        return 0
-    backlog = authorization_backlog(authorization=authorization)
-    if not backlog:  # scored already: only finish the tier's actions, if any
-        tier_actions_finish(authorization=authorization)
-        return 0
-    if len(backlog) > 1:  # behind: score everything waiting in one batch
-        return authorizations_score_batch(authorization_ids=backlog)
-    return len(
-        authorization_score(
-            authorization=authorization, event_created_at=event.created_at
-        )
-    )
+    """Score the authorization one outbox event reports (a batch of one)."""
+    return score_authorization_events(event_ids=[event_id])
 
 
 @shared_task(

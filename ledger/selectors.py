@@ -44,7 +44,3 @@ def account_totals(*, account: LedgerAccount | int) -> Totals:
         cursor.execute(_TOTALS_SQL, [account_id])
         row = cursor.fetchone()
     return Totals(*(int(value) for value in row))
-
-
-def account_by_code(*, code: str) -> LedgerAccount:
-    return LedgerAccount.objects.get(code=code)

@@ -71,7 +71,6 @@ DECLINES = {
     "frozen": Decline("62", "The card is frozen."),
     "blocked": Decline("62", "The card is blocked after repeated CVV failures."),
     "inactive": Decline("62", "The card has not been activated."),
-    "account_inactive": Decline("62", "The credit account is not active."),
     "account_not_active": Decline("62", "The credit account is not active."),
     "expired": Decline("54", "The card has expired."),
     "expiry_mismatch": Decline("54", "The expiry date does not match the card."),
@@ -131,7 +130,7 @@ def _status_decline(card: Card) -> Decline | None:
     if card.status == Card.Status.INACTIVE:
         return DECLINES["inactive"]
     if card.account.status != CreditAccount.Status.ACTIVE:
-        return DECLINES["account_inactive"]
+        return DECLINES["account_not_active"]
     return None
 
 

@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from fraud.currencies import currency_exponent
 from fraud.scoring.records import EPOCH, Transaction, as_utc, epoch_seconds, epoch_us
+from issuer.kernel.money import currency_exponent
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -12,7 +12,6 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 from tqdm import tqdm
 
-from fraud.currencies import AmountError, currency_exponent
 from fraud.history_csv import (
     STORED_FIELDS,
     HeaderError,
@@ -24,6 +23,7 @@ from fraud.history_csv import (
 )
 from fraud.models import HistoricalTransaction
 from issuer.kernel.errors import InvalidInput, NotFound
+from issuer.kernel.money import AmountError, currency_exponent
 
 logger = logging.getLogger(__name__)
 

@@ -85,35 +85,6 @@ def _history_values(row: tuple) -> tuple:
     )
 
 
-def authorization_backlog(*, authorization: Authorization) -> list[int]:
-    """This authorization plus the others the active version has not scored
-    yet (made within BACKLOG_WINDOW before it, or after it): empty when
-    every scoring version has scored this one, [this one] when nothing else
-    waits.
-
-    A scoring task that finds a backlog scores it as one batch, so a worker
-    that falls behind catches up at the batch rate instead of one by one;
-    the tasks of the events it scored early find their score and stop.
-    """
-    versions = list(model_versions_scoring())
-    done = FraudScore.objects.filter(
-        authorization=authorization, model_version__in=versions
-    ).count()
-    if done == len(versions):
-        return []
-    active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
-    if active is None or done:
-        return [authorization.pk]
-    waiting = authorizations_unscored(
-        version=active,
-        since=authorization.created_at - BACKLOG_WINDOW,
-        limit=BACKLOG_LIMIT,
-    )
-    if authorization.pk not in waiting:
-        waiting.append(authorization.pk)
-    return waiting
-
-
 def authorizations_backlog(*, authorizations: Sequence[Authorization]) -> list[int]:
     """The given authorizations the active version has not scored, plus the
     rest of its backlog; empty when all of them are scored already."""

@@ -1,23 +1,70 @@
-"""Money: integer minor units beside an ISO 4217 code. No float ever."""
+"""Money: integer minor units beside an ISO 4217 code. No float ever.
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+Amounts in major units ("57.16") convert exactly or not at all: more
+decimals than the currency has is an error, never a rounding.
+"""
+
+from decimal import Decimal, InvalidOperation
 
 from issuer.kernel.errors import InvalidInput
 
-# ISO 4217 minor-unit exponents for the currencies the program handles.
-CURRENCY_EXPONENTS: dict[str, int] = {
-    "USD": 2,
-    "EUR": 2,
-    "GBP": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "CHF": 2,
-    "SEK": 2,
-    "JPY": 0,
-    "KRW": 0,
-    "BHD": 3,
-    "KWD": 3,
+# Active ISO 4217 codes by exponent (most currencies have 2 decimals).
+_CODES_BY_EXPONENT = {
+    2: """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD
+    BTN BWP BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB
+    EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD
+    KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU
+    MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR
+    RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB
+    TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD XCG YER ZAR ZMW ZWG
+    """,
+    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF",
+    3: "BHD IQD JOD KWD LYD OMR TND",
+    4: "CLF UYW",
 }
+CURRENCY_EXPONENTS: dict[str, int] = {
+    code: exponent
+    for exponent, codes in _CODES_BY_EXPONENT.items()
+    for code in codes.split()
+}
+
+
+class AmountError(ValueError):
+    """An amount or currency that cannot be stored exactly."""
+
+
+def currency_exponent(currency: str) -> int:
+    """Return the number of minor-unit decimals of an ISO 4217 currency."""
+    try:
+        return CURRENCY_EXPONENTS[currency]
+    except KeyError:
+        raise AmountError(f"{currency!r} is not an ISO 4217 currency code") from None
+
+
+def is_known_currency(currency: str) -> bool:
+    return currency in CURRENCY_EXPONENTS
+
+
+def major_to_minor(amount: str, currency: str) -> int:
+    """Convert a decimal string in major units to integer minor units, exactly.
+
+    `major_to_minor("57.16", "USD") == 5716`; more decimals than the currency
+    has (`"57.165"` in USD) is an error, never a rounding.
+    """
+    exponent = currency_exponent(currency)
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        raise AmountError(f"{amount!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise AmountError(f"{amount!r} is not a finite number")
+    scaled = value.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise AmountError(
+            f"{amount!r} has more than {exponent} decimals for {currency}"
+        )
+    return int(scaled)
 
 
 def validate_currency(currency: str, *, field: str = "currency") -> str:
@@ -35,25 +82,6 @@ def validate_amount(amount: object, *, field: str = "amount") -> int:
     if amount <= 0:
         raise InvalidInput.for_field(field, "Must be greater than zero.")
     return amount
-
-
-def to_minor_units(major: str | Decimal, currency: str) -> int:
-    """Convert a decimal amount in major units ("57.16") to minor units."""
-    exponent = CURRENCY_EXPONENTS[validate_currency(currency)]
-    try:
-        value = Decimal(major)
-    except (InvalidOperation, TypeError):
-        raise InvalidInput.for_field(
-            "amount", f"Not a decimal amount: {major!r}."
-        ) from None
-    if not value.is_finite():
-        raise InvalidInput.for_field("amount", f"Not a decimal amount: {major!r}.")
-    scaled = value.scaleb(exponent)
-    if scaled != scaled.to_integral_value():
-        raise InvalidInput.for_field(
-            "amount", f"{major} has more decimals than {currency} allows."
-        )
-    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -6,7 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from rest_framework.pagination import CursorPagination
 
-from issuer.kernel.errors import InvalidInput, NotFound
+from issuer.kernel.errors import NotFound
 
 M = TypeVar("M", bound=Model)
 
@@ -21,15 +21,6 @@ def get_by_public_id(queryset: QuerySet[M], public_id: Any, *, label: str) -> M:
         return queryset.get(public_id=public_id)
     except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound(f"No {label} with id {public_id}.") from None
-
-
-def validate_public_id(value: Any, *, field: str) -> str:
-    import uuid
-
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise InvalidInput.for_field(field, "Must be a UUID.") from None
 
 
 class NewestFirstCursorPagination(CursorPagination):
