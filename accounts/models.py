@@ -10,6 +10,13 @@
   bounded receivable in the ledger whose debit limit equals the credit
   limit; both change together, under the account's row lock.
 - CreditLimitChange: every limit change with who and why (append-only).
+- CreditScore: one behavioural score (300-850) of an account with its top
+  reason codes; the newest is the current score, the rest its history.
+- CreditLimitProposal: a limit change the scorecard suggests, waiting in
+  the credit review queue; at most one pending per account (a newer one
+  supersedes it). Deciding it records a CreditDecision: approve or reject,
+  the officer, the reasons and, for a decrease, the notice to the
+  cardholder.
 """
 
 import uuid
@@ -177,3 +184,106 @@ class CreditLimitChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.previous_limit} -> {self.new_limit}"
+
+
+class CreditScore(models.Model):
+    """A behavioural score of an account, with its top reason codes."""
+
+    account = models.ForeignKey(
+        CreditAccount, on_delete=models.CASCADE, related_name="scores"
+    )
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(
+        default=list, help_text="Top reason codes, most important first."
+    )
+    trigger = models.CharField(max_length=40, blank=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-pk"]
+        get_latest_by = "computed_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=300, score__lte=850),
+                name="accounts_creditscore_score_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score} at {self.computed_at:%Y-%m-%d}"
+
+
+class CreditLimitProposal(models.Model):
+    """A suggested limit change waiting for a credit officer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        CreditAccount, on_delete=models.PROTECT, related_name="limit_proposals"
+    )
+    current_limit = models.BigIntegerField(help_text="Minor units, when proposed.")
+    proposed_limit = models.BigIntegerField(help_text="Minor units.")
+    score = models.ForeignKey(
+        CreditScore, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reasons = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(proposed_limit__gte=0),
+                name="accounts_creditlimitproposal_limit_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"limit {self.current_limit} -> {self.proposed_limit}"
+
+    @property
+    def is_increase(self) -> bool:
+        return self.proposed_limit > self.current_limit
+
+
+class CreditDecision(models.Model):
+    """A credit officer's decision, with reasons (append-only)."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        CreditAccount, on_delete=models.PROTECT, related_name="credit_decisions"
+    )
+    proposal = models.OneToOneField(
+        CreditLimitProposal,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decision",
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    previous_limit = models.BigIntegerField()
+    new_limit = models.BigIntegerField()
+    reason = models.CharField(max_length=255)
+    cardholder_notice = models.TextField(
+        blank=True, help_text="Sent to the cardholder when the limit goes down."
+    )
+    officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome}: {self.previous_limit} -> {self.new_limit}"
