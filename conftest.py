@@ -7,9 +7,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Partner, Scope
@@ -22,6 +24,18 @@ ROOT = Path(__file__).resolve().parent
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def staff_client(db: None) -> Callable[..., Client]:
+    """A browser-like client signed in to the admin as the given staff user."""
+
+    def login(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
 
 
 @pytest.fixture

@@ -31,9 +31,13 @@
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
+
+if TYPE_CHECKING:
+    from cards.models import Authorization
 
 
 class HistoricalTransactionQuerySet(models.QuerySet["HistoricalTransaction"]):
@@ -293,7 +297,7 @@ class ReviewCase(models.Model):
     is_escalated = models.BooleanField(
         default=False, help_text="Sent up to the supervisors' queue."
     )
-    related_authorizations = models.ManyToManyField(
+    related_authorizations: "models.ManyToManyField[Authorization, ReviewCaseTransaction]" = models.ManyToManyField(  # noqa: E501
         "cards.Authorization",
         through="ReviewCaseTransaction",
         related_name="+",

@@ -143,3 +143,17 @@ def worker_media_root(tmp_path, settings, monkeypatch):
     monkeypatch.setenv("MEDIA_ROOT", str(folder))
     settings.MEDIA_ROOT = str(folder)
     return folder
+
+
+@pytest.fixture
+def analyst(make_staff):
+    from accounts.roles import FRAUD_ANALYST
+
+    return make_staff("ana", FRAUD_ANALYST)
+
+
+@pytest.fixture
+def supervisor(make_staff):
+    from accounts.roles import FRAUD_SUPERVISOR
+
+    return make_staff("sue", FRAUD_SUPERVISOR)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.roles import FRAUD_ANALYST, FRAUD_SUPERVISOR, SUPPORT_AGENT
+from accounts.roles import FRAUD_ANALYST, SUPPORT_AGENT
 from cards.models import Card
 from fraud.models import FraudAlert, HistoricalTransaction, ReviewCase
 from fraud.services.cases import review_case_assign, review_case_claim_next
@@ -34,16 +34,6 @@ def _history(authorization) -> HistoricalTransaction:
 
 def _card(test_card) -> Card:
     return Card.objects.get(pk=test_card.issued.card.pk)
-
-
-@pytest.fixture
-def analyst(make_staff):
-    return make_staff("ana", FRAUD_ANALYST)
-
-
-@pytest.fixture
-def supervisor(make_staff):
-    return make_staff("sue", FRAUD_SUPERVISOR)
 
 
 # --- "was this you?" -------------------------------------------------------

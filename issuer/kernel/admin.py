@@ -2,8 +2,12 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,3 +32,39 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def action_form_or_none(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    form_kwargs: dict[str, Any] | None = None,
+) -> tuple[forms.Form | None, TemplateResponse | None]:
+    """Ask for an admin action's input (a reason, an analyst) on a page of its own.
+
+    Returns `(form, None)` once the staff member submitted a valid form, or
+    `(None, page)` to show (again) with the selection kept.
+    """
+    data = request.POST if "apply" in request.POST else None
+    form = form_class(data, **(form_kwargs or {}))
+    if data is not None and form.is_valid():
+        return form, None
+    opts = modeladmin.model._meta
+    page = TemplateResponse(
+        request,
+        "admin/action_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "opts": opts,
+            "form": form,
+            "queryset": queryset,
+            "action": request.POST.get("action", ""),
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        },
+    )
+    return None, page
