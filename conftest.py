@@ -27,6 +27,25 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
+def make_staff(db):  # type: ignore[no-untyped-def]
+    """Create a staff user in one of accounts.roles' role groups."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import roles_sync
+
+    def make(username: str, role: str):  # type: ignore[no-untyped-def]
+        if not Group.objects.filter(name=role).exists():
+            roles_sync(apps)  # a transactional test flushed the migration's groups
+        user = User.objects.create_user(username=username, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
 def staff_client(db: None) -> Callable[..., Client]:
     """A browser-like client signed in to the admin as the given staff user."""
 

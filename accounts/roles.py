@@ -24,6 +24,7 @@ STAFF_ROLES = (
 # "app_label.codename" per role. Permissions whose models do not exist yet
 # are skipped and picked up by the migration that adds them.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # Helps cardholders: looks them up (cards masked), freezes, replaces.
     SUPPORT_AGENT: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
@@ -31,7 +32,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.freeze_card",
         "cards.replace_card",
         "cards.view_authorization",
+        "cards.view_capture",
+        "cards.view_refund",
     ),
+    # Works fraud cases from the queue; reads rules and their hits.
     FRAUD_ANALYST: (
         "accounts.view_cardholder",
         "cards.view_card",
@@ -41,6 +45,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.view_rule",
         "fraud.view_rulehit",
     ),
+    # An analyst who also assigns and reopens cases, manages rules, models
+    # and batch scoring, and may freeze a card.
     FRAUD_SUPERVISOR: (
         "accounts.view_cardholder",
         "cards.view_card",
@@ -53,17 +59,22 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.add_rule",
         "fraud.change_rule",
         "fraud.view_rulehit",
+        "fraud.view_historicaltransaction",
         "fraud.view_batchscoringjob",
         "fraud.add_batchscoringjob",
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
     ),
+    # Decides credit limits from the credit review queue.
     CREDIT_OFFICER: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
+        "accounts.view_creditscore",
+        "accounts.view_creditlimitproposal",
         "accounts.view_creditdecision",
         "accounts.decide_creditlimit",
     ),
+    # Runs the program: BINs, products, velocity rules, partners, staff.
     PROGRAM_ADMIN: (
         "accounts.view_user",
         "accounts.add_user",
@@ -71,12 +82,22 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_partner",
         "accounts.add_partner",
         "accounts.change_partner",
+        "accounts.view_partnerapikey",
+        "accounts.add_partnerapikey",
+        "accounts.change_partnerapikey",
         "cards.view_bin",
         "cards.add_bin",
         "cards.change_bin",
         "cards.view_cardproduct",
         "cards.add_cardproduct",
         "cards.change_cardproduct",
+        "cards.view_velocityrule",
+        "cards.add_velocityrule",
+        "cards.change_velocityrule",
+        "ledger.view_ledgeraccount",
+        "ledger.view_journalentry",
+        "ledger.view_posting",
+        "ledger.view_ledgerhold",
         "auth.view_group",
     ),
 }

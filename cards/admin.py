@@ -9,7 +9,7 @@ currency, are fixed once they exist: cards were numbered and priced by them.
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
 
 from cards.models import (
@@ -25,8 +25,8 @@ from cards.models import (
 from cards.security import pan_display
 from cards.services.catalogue import bin_clean, card_product_clean
 from cards.services.lifecycle import Actor, card_freeze, card_replace, card_unfreeze
-from issuer.kernel.admin import ReadOnlyAdmin
-from issuer.kernel.errors import DomainError, InvalidInput
+from issuer.kernel.admin import ReadOnlyAdmin, apply_each
+from issuer.kernel.errors import InvalidInput
 
 
 def _add_domain_errors(form: forms.ModelForm, error: InvalidInput) -> None:
@@ -316,16 +316,13 @@ class CardAdmin(admin.ModelAdmin):
     def _apply(
         self, request: HttpRequest, queryset: Any, verb: str, action: Any
     ) -> None:
-        done, refused = 0, []
-        for card in queryset.select_related("account", "product"):
-            try:
-                action(card)
-                done += 1
-            except DomainError as exc:
-                refused.append(f"•••• {card.last_four}: {exc.message}")
-        self.message_user(request, f"{done} card(s) {verb}.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
+        apply_each(
+            self,
+            request,
+            queryset.select_related("account", "product"),
+            done_message="{} card(s) " + verb + ".",
+            apply=action,
+        )
 
 
 @admin.register(Authorization)

@@ -22,7 +22,7 @@ from accounts.models import (
 )
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
-from issuer.kernel.money import validate_amount, validate_currency
+from issuer.kernel.money import format_money, validate_amount, validate_currency
 from issuer.kernel.outbox import event_publish
 from ledger.models import JournalEntry, LedgerAccount, LedgerHold
 from ledger.services.accounts import ledger_account_create, ledger_account_limit_set
@@ -128,11 +128,22 @@ def credit_account_open(
 def credit_limit_change(
     *, account: CreditAccount, new_limit: int, actor: User | None, reason: str
 ) -> CreditAccount:
-    """Change the limit at once; record who and why."""
+    """Change the limit at once; record who and why.
+
+    The limit never goes below what the account already owes (posted and
+    held): the ledger's bound on the receivable must keep holding.
+    """
     _validate_limit(new_limit)
     if not reason.strip():
         raise InvalidInput.for_field("reason", "Say why the limit changes.")
-    locked = credit_account_lock(account_id=account.pk)
+    credit = credit_account_lock_with_balance(account_id=account.pk)
+    owed = credit.posted_balance + credit.pending
+    if new_limit < owed:
+        raise InvalidInput.for_field(
+            "new_limit",
+            f"Below what the account owes now ({format_money(owed, credit.currency)}).",
+        )
+    locked = CreditAccount.objects.select_related("receivable").get(pk=account.pk)
     CreditLimitChange.objects.create(
         account=locked,
         previous_limit=locked.credit_limit,

@@ -15,13 +15,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -44,7 +44,7 @@ from fraud.services.cases import (
     review_case_transactions_attach,
 )
 from fraud.services.outcomes import review_case_close
-from issuer.kernel.admin import action_form_or_none
+from issuer.kernel.admin import action_form_or_none, apply_each, html_table
 from issuer.kernel.errors import DomainError
 from issuer.kernel.money import format_money
 
@@ -163,23 +163,6 @@ class HolderFilter(admin.SimpleListFilter):
         if self.value() == "nobody":
             return queryset.filter(assigned_to__isnull=True)
         return queryset
-
-
-def _table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
-    if not rows:
-        return "—"
-    head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
-    body = format_html_join(
-        "",
-        "<tr>{}</tr>",
-        (
-            (format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),)
-            for row in rows
-        ),
-    )
-    return format_html(
-        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body
-    )
 
 
 @admin.register(ReviewCase)
@@ -401,7 +384,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
             (item["feature"], f"{item['value']:g}", f"{item['contribution']:+.3f}")
             for item in case.score.explanation
         ]
-        return _table(("Feature", "Value", "Contribution"), rows)
+        return html_table(("Feature", "Value", "Contribution"), rows)
 
     @admin.display(description="Rules fired")
     def rules_fired(self, case: ReviewCase) -> str:
@@ -415,7 +398,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
             )
             for hit in review_case_rule_hits(case=case)
         ]
-        return _table(("Rule", "Action", "Values"), rows)
+        return html_table(("Rule", "Action", "Values"), rows)
 
     @admin.display(description="Attached transactions")
     def attached_transactions(self, case: ReviewCase) -> str:
@@ -428,7 +411,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
             )
             for authorization in case.related_authorizations.order_by("created_at")
         ]
-        return _table(("Transaction", "At", "Amount", "Merchant"), rows)
+        return html_table(("Transaction", "At", "Amount", "Merchant"), rows)
 
     @admin.display(description="Notes")
     def notes_list(self, case: ReviewCase) -> str:
@@ -440,7 +423,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
             )
             for note in case.notes.select_related("author")
         ]
-        return _table(("At", "By", "Note"), rows)
+        return html_table(("At", "By", "Note"), rows)
 
     @admin.display(description="Timeline")
     def timeline(self, case: ReviewCase) -> str:
@@ -458,7 +441,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
             )
             for item in card_timeline(card_id=case.card_id)
         ]
-        return _table(("At", "What", "Amount", "Detail", ""), rows)
+        return html_table(("At", "What", "Amount", "Detail", ""), rows)
 
     # Working a case from its page.
 
@@ -539,7 +522,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
 
     def _claim_next(self, request: HttpRequest) -> HttpResponseBase:
         if not self.has_work_permission(request):
-            return TemplateResponse(request, "admin/403.html", status=403)
+            raise PermissionDenied
         try:
             case = review_case_claim_next(analyst=_staff(request))
         except DomainError as error:
@@ -564,18 +547,13 @@ class ReviewCaseAdmin(admin.ModelAdmin):
         verb: str,
         apply: Callable[[ReviewCase], object],
     ) -> None:
-        done, refused = 0, []
-        for case in queryset:
-            try:
-                apply(case)
-            except DomainError as error:
-                refused.append(f"{case}: {error.message}")
-            else:
-                done += 1
-                self.log_change(request, case, verb)
-        self.message_user(request, f"{done} case(s) {verb}.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
+        apply_each(
+            self,
+            request,
+            queryset,
+            done_message="{} case(s) " + verb + ".",
+            apply=apply,
+        )
 
     @admin.action(permissions=["assign"], description="Assign to an analyst")
     def assign_cases(

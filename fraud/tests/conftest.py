@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from django.contrib.auth.models import Group
 
 from fraud.scoring.evaluators import LinearEvaluator
 from fraud.scoring.features import FEATURE_NAMES, RiskEncodings
@@ -116,24 +115,6 @@ def authorize(test_card, amount: int):
     return authorization_create(
         request=authorization_request(test_card, amount=amount), partner=None
     )
-
-
-@pytest.fixture
-def make_staff(db):
-    """Create a staff user in one of accounts.roles' role groups."""
-    from django.apps import apps
-
-    from accounts.models import User
-    from accounts.roles import roles_sync
-
-    def make(username: str, role: str):
-        if not Group.objects.filter(name=role).exists():
-            roles_sync(apps)  # a transactional test flushed the migration's groups
-        user = User.objects.create_user(username=username, is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -1,13 +1,17 @@
 """Admin helpers shared by apps."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from issuer.kernel.errors import DomainError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,3 +72,48 @@ def action_form_or_none(
         },
     )
     return None, page
+
+
+def apply_each(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    done_message: str,
+    apply: Callable[[Any], object],
+) -> int:
+    """Run a service on each selected object; report what was done and refused.
+
+    Each object is its own transaction (the service's): one refusal leaves
+    the others done. `done_message` takes the count: "{} case(s) escalated."
+    """
+    done, refused = 0, []
+    for obj in queryset:
+        try:
+            apply(obj)
+        except DomainError as error:
+            refused.append(f"{obj}: {error.message}")
+        else:
+            done += 1
+    modeladmin.message_user(request, done_message.format(done), messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, line, messages.WARNING)
+    return done
+
+
+def html_table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    """A small escaped HTML table for a read-only admin field ("—" when empty)."""
+    if not rows:
+        return "—"
+    head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),)
+            for row in rows
+        ),
+    )
+    return format_html(
+        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body
+    )

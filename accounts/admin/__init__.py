@@ -1,0 +1,5 @@
+"""Accounts' staff screens: people and partners, credit lines and the credit queue."""
+
+from accounts.admin import credit, people
+
+__all__ = ["credit", "people"]
