@@ -132,3 +132,16 @@ def roles_sync(apps: Any, schema_editor: Any = None) -> None:
 
 def roles_migration_noop(apps: Any, schema_editor: Any) -> None:
     """Reverse of `roles_sync`: groups stay; later migrations re-sync."""
+
+
+def roles_matrix_markdown() -> str:
+    """The permission matrix as a Markdown table (docs/staff-roles.md shows it)."""
+    codes = sorted({code for role in STAFF_ROLES for code in ROLE_PERMISSIONS[role]})
+    lines = [
+        "| Permission | " + " | ".join(STAFF_ROLES) + " |",
+        "|---|" + "---|" * len(STAFF_ROLES),
+    ]
+    for code in codes:
+        marks = ["✓" if code in ROLE_PERMISSIONS[role] else "" for role in STAFF_ROLES]
+        lines.append(f"| `{code}` | " + " | ".join(marks) + " |")
+    return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import User
+from accounts.models import CreditLimitProposal, User
 from accounts.roles import STAFF_ROLES
 
 
@@ -18,6 +18,11 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
         STAFF_ROLES
     )
     assert "support / " in capsys.readouterr().out
+    assert list(
+        CreditLimitProposal.objects.values_list(
+            "status", "current_limit", "proposed_limit"
+        )
+    ) == [("pending", 500_000, 750_000), ("pending", 500_000, 350_000)]
 
 
 @pytest.mark.django_db
