@@ -32,6 +32,8 @@ from issuer.kernel.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     action_form_or_none,
+    admin_link,
+    admin_list_link,
     apply_each,
     html_table,
 )
@@ -43,11 +45,6 @@ HISTORY_LENGTH = 12
 
 def _money(amount: int, currency: str) -> str:
     return f"{format_money(amount, currency)} {currency}"
-
-
-def _account_link(account: CreditAccount) -> str:
-    url = reverse("admin:accounts_creditaccount_change", args=[account.pk])
-    return format_html('<a href="{}">{}</a>', url, account.cardholder)
 
 
 class CreditLimitChangeInline(ReadOnlyInline):
@@ -84,19 +81,28 @@ class CreditDecisionInline(ReadOnlyInline):
 class CreditAccountAdmin(admin.ModelAdmin):
     list_display = (
         "public_id",
-        "cardholder",
+        "holder",
         "status",
         "limit",
         "available",
         "apr_bps",
         "billing_cycle_day",
+        "cards",
         "opened_at",
     )
     list_filter = ("status", "currency", "billing_cycle_day")
     search_fields = ("=public_id", "cardholder__last_name", "cardholder__email")
     list_select_related = ("cardholder",)
     date_hierarchy = "opened_at"
-    readonly_fields = ("public_id", "receivable", "credit_limit", "opened_at")
+    readonly_fields = (
+        "public_id",
+        "holder",
+        "receivable",
+        "credit_limit",
+        "cards",
+        "opened_at",
+    )
+    exclude = ("cardholder",)
     inlines = [CreditScoreInline, CreditDecisionInline, CreditLimitChangeInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -104,6 +110,14 @@ class CreditAccountAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="Cardholder", ordering="cardholder__last_name")
+    def holder(self, account: CreditAccount) -> str:
+        return admin_link(account.cardholder)
+
+    @admin.display(description="Cards")
+    def cards(self, account: CreditAccount) -> str:
+        return admin_list_link("cards.card", "cards", account__id__exact=account.pk)
 
     @admin.display(description="Limit", ordering="credit_limit")
     def limit(self, account: CreditAccount) -> str:
@@ -224,7 +238,7 @@ class CreditLimitProposalAdmin(admin.ModelAdmin):
 
     @admin.display(description="Account")
     def account_holder(self, proposal: CreditLimitProposal) -> str:
-        return _account_link(proposal.account)
+        return admin_link(proposal.account, proposal.account.cardholder)
 
     @admin.display(description="Current limit", ordering="current_limit")
     def current(self, proposal: CreditLimitProposal) -> str:

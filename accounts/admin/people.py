@@ -99,8 +99,13 @@ class CreditAccountInline(admin.TabularInline):
 
 @admin.register(Cardholder)
 class CardholderAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "email", "country", "created_at")
-    list_filter = ("country",)
-    search_fields = ("first_name", "last_name", "email", "public_id")
+    list_display = ("__str__", "email", "country", "program_partner", "created_at")
+    list_filter = ("country", "program_partner")
+    search_fields = ("first_name", "last_name", "email", "=public_id")
+    list_select_related = ("program_partner",)
+    date_hierarchy = "created_at"
     readonly_fields = ("public_id", "created_at")
     inlines = [CreditAccountInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # KYC records stay; close the credit line instead

@@ -303,3 +303,26 @@ def test_no_admin_page_shows_a_full_card_number(
         assert test_card.issued.pan not in html
         assert test_card.issued.pan[:6] not in html
         assert shown in html
+
+
+def test_related_objects_link_to_each_other(
+    active_model, test_card, make_staff, staff_client
+):
+    """From a credit line to its cards, from a card to its transactions and back."""
+    support = make_staff("links-support", SA)
+    authorization = authorize(test_card, 1_000)
+    card = test_card.issued.card
+    client = staff_client(support)
+
+    account_page = client.get(
+        f"/admin/accounts/creditaccount/{card.account_id}/change/"
+    )
+    cards = client.get(f"/admin/cards/card/?account__id__exact={card.account_id}")
+    transactions = client.get(f"/admin/cards/authorization/?card__id__exact={card.pk}")
+
+    assert f"/admin/cards/card/?account__id__exact={card.account_id}" in (
+        account_page.content.decode()
+    )
+    assert f"/admin/cards/card/{card.pk}/change/" in cards.content.decode()
+    assert str(authorization.public_id) in transactions.content.decode()
+    assert f"/admin/cards/card/{card.pk}/change/" in transactions.content.decode()

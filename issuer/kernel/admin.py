@@ -9,6 +9,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from issuer.kernel.errors import DomainError
@@ -117,3 +118,20 @@ def html_table(headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
     return format_html(
         "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body
     )
+
+
+def admin_link(obj: Any, text: object | None = None) -> str:
+    """A link to the object's admin page ("—" for none)."""
+    if obj is None:
+        return "—"
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
+
+
+def admin_list_link(app_model: str, text: object, **filters: object) -> str:
+    """A link to a changelist filtered by `filters` (e.g. account__id__exact=3)."""
+    app_label, model_name = app_model.split(".")
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    query = "&".join(f"{name}={value}" for name, value in filters.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, text)
