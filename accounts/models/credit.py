@@ -1,121 +1,10 @@
-"""People and the identities that reach the issuer.
-
-- User: every login (staff in admin, cardholders in the portal). Staff are
-  users with `is_staff` and one or more role groups (see `roles.py`).
-- Partner: an acquirer, processor or program manager using the REST API.
-- PartnerApiKey: a partner's API key, stored hashed (djangorestframework-
-  api-key), with the scopes it grants. A revoked key never works again.
-- Cardholder: a person with KYC data, optionally linked to a portal user.
-- CreditAccount: a credit line (limit, APR, cycle day, status) owning a
-  bounded receivable in the ledger whose debit limit equals the credit
-  limit; both change together, under the account's row lock.
-- CreditLimitChange: every limit change with who and why (append-only).
-- CreditScore: one behavioural score (300-850) of an account with its top
-  reason codes; the newest is the current score, the rest its history.
-- CreditLimitProposal: a limit change the scorecard suggests, waiting in
-  the credit review queue; at most one pending per account (a newer one
-  supersedes it). Deciding it records a CreditDecision: approve or reject,
-  the officer, the reasons and, for a decrease, the notice to the
-  cardholder.
-"""
+"""Credit lines, their limits, scores and credit decisions."""
 
 import uuid
 
-from django.contrib.auth.models import AbstractUser
 from django.db import models
-from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
-
-class User(AbstractUser):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-
-
-class Partner(models.Model):
-    class Kind(models.TextChoices):
-        ACQUIRER = "acquirer", "Acquirer"
-        PROCESSOR = "processor", "Processor"
-        PROGRAM_MANAGER = "program_manager", "Program manager"
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=120, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ACQUIRER)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Scope(models.TextChoices):
-    """What a partner API key may do."""
-
-    AUTHORIZATIONS = "authorizations", "Authorize, capture and reverse"
-    REFUNDS = "refunds", "Refund"
-    PAYMENTS = "payments", "Take payments"
-    ACCOUNTS = "accounts", "Read accounts and statements"
-    CARDS = "cards", "Manage cardholders and cards"
-    WEBHOOKS = "webhooks", "Manage webhook endpoints"
-    DISPUTES = "disputes", "Read disputes"
-
-
-class PartnerApiKeyManager(BaseAPIKeyManager):
-    def get_usable_keys(self) -> models.QuerySet["PartnerApiKey"]:
-        return super().get_usable_keys().select_related("partner")
-
-
-class PartnerApiKey(AbstractAPIKey):
-    objects = PartnerApiKeyManager()  # type: ignore[assignment,misc]
-
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="keys")
-    scopes = models.JSONField(default=list)
-
-    class Meta(AbstractAPIKey.Meta):
-        verbose_name = "partner API key"
-        verbose_name_plural = "partner API keys"
-
-    def has_scope(self, scope: str) -> bool:
-        return scope in self.scopes
-
-
-class Cardholder(models.Model):
-    """A person holding credit accounts (KYC data); may log in to the portal."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.OneToOneField(
-        User,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="cardholder",
-    )
-    program_partner = models.ForeignKey(
-        Partner,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="cardholders",
-        help_text="The program manager that enrolled this cardholder, if any.",
-    )
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
-    address_line1 = models.CharField(max_length=200)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100)
-    postal_code = models.CharField(max_length=20)
-    country = models.CharField(max_length=2)
-    email = models.EmailField()
-    phone = models.CharField(max_length=30)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["last_name", "first_name"])]
-
-    def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+from accounts.models.people import Cardholder, User
 
 
 class CreditAccount(models.Model):
@@ -132,6 +21,12 @@ class CreditAccount(models.Model):
         CLOSED = "closed", "Closed"
         CHARGED_OFF = "charged_off", "Charged off"
 
+    class Autopay(models.TextChoices):
+        OFF = "off", "Off"
+        MINIMUM = "minimum", "Minimum payment"
+        STATEMENT_BALANCE = "statement_balance", "Statement balance"
+        FULL = "full", "Full current balance"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cardholder = models.ForeignKey(
         Cardholder, on_delete=models.PROTECT, related_name="credit_accounts"
@@ -146,6 +41,21 @@ class CreditAccount(models.Model):
     receivable = models.OneToOneField(
         "ledger.LedgerAccount", on_delete=models.PROTECT, related_name="+"
     )
+    late_fee = models.BigIntegerField(
+        default=0, help_text="Minor units, charged when a minimum goes unpaid."
+    )
+    returned_payment_fee = models.BigIntegerField(
+        default=0, help_text="Minor units, charged when a payment comes back."
+    )
+    autopay = models.CharField(
+        max_length=20, choices=Autopay.choices, default=Autopay.OFF
+    )
+    delinquent_since = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The oldest due date whose minimum is still unpaid.",
+    )
+    charged_off_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
