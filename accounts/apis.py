@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from accounts.api_auth import request_partner
 from accounts.models import CreditAccount, Scope
 from accounts.selectors import credit_account_balance, credit_accounts_for_partner
-from accounts.services.credit_accounts import credit_account_payment_post
+from accounts.services.payments import credit_account_payment_post
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import get_by_public_id
 from issuer.kernel.errors import InvalidInput
@@ -82,17 +82,17 @@ class AccountPaymentCreateApi(APIView):
             raise InvalidInput.for_field(
                 "currency", f"The account is in {account.currency}."
             )
-        entry = credit_account_payment_post(
+        payment = credit_account_payment_post(
             account=account,
             amount=serializer.validated_data["amount"],
             idempotency_key=f"payment-api:{request_partner(request).pk}:{_payment_ref(request)}",
         )
         body = {
-            "id": str(entry.public_id),
+            "id": str(payment.public_id),
             "account_id": str(account.public_id),
             "amount": serializer.validated_data["amount"],
             "currency": currency,
-            "received_at": entry.effective_at,
+            "received_at": payment.received_at,
         }
         return Response(
             PaymentOutputSerializer(body).data, status=status.HTTP_201_CREATED

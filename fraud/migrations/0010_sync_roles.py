@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ("fraud", "0009_review_case_notes_transactions"),
         ("accounts", "0006_credit_scores_proposals_decisions"),
         ("cards", "0005_capture_fraud_dispute_mark"),
-        ("ledger", "0001_initial"),
+        ("ledger", "0002_posting_effective_at"),
     ]
 
     operations = [migrations.RunPython(roles_sync, roles_migration_noop)]
