@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.view_authorization",
         "cards.view_capture",
         "cards.view_refund",
+        "accounts.view_payment",
     ),
     # Works fraud cases from the queue; reads rules and their hits.
     FRAUD_ANALYST: (
@@ -73,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_creditlimitproposal",
         "accounts.view_creditdecision",
         "accounts.decide_creditlimit",
+        "accounts.view_payment",
+        "accounts.return_payment",
     ),
     # Runs the program: BINs, products, velocity rules, partners, staff.
     PROGRAM_ADMIN: (

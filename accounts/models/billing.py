@@ -137,6 +137,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
+        permissions = [("return_payment", "Can mark payments returned by the bank")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="accounts_payment_amount_positive"

@@ -1,4 +1,4 @@
-"""Grant the roles the review queue's and the credit queue's permissions."""
+"""Grant the roles the review queue's, the credit queue's and payments' permissions."""
 
 from django.db import migrations
 
@@ -8,7 +8,7 @@ from accounts.roles import roles_migration_noop, roles_sync
 class Migration(migrations.Migration):
     dependencies = [
         ("fraud", "0009_review_case_notes_transactions"),
-        ("accounts", "0006_credit_scores_proposals_decisions"),
+        ("accounts", "0008_payment_return_permission"),
         ("cards", "0005_capture_fraud_dispute_mark"),
         ("ledger", "0002_posting_effective_at"),
     ]

@@ -21,6 +21,7 @@ from accounts.roles import (
     SUPPORT_AGENT,
 )
 from accounts.services.credit_decisions import credit_limit_proposal_create
+from accounts.services.payments import credit_account_payment_post
 from cards.models import Card
 from fraud.models import ModelVersion, ReviewCase, Rule
 from fraud.services.live import authorization_score
@@ -48,6 +49,7 @@ PAGES: dict[str, set[str]] = {
     "accounts/creditaccount": {SA, CO},
     "accounts/creditlimitproposal": {CO},
     "accounts/creditdecision": {CO},
+    "accounts/payment": {SA, CO},
     "cards/bin": {PA},
     "cards/cardproduct": {PA},
     "cards/velocityrule": {PA},
@@ -226,6 +228,16 @@ def _bulk_decide_credit(client: Client, world: World) -> bool:
     return CreditDecision.objects.filter(proposal=proposal).exists()
 
 
+def _return_payment(client: Client, world: World) -> bool:
+    account = world.issue_card().issued.card.account
+    payment = credit_account_payment_post(
+        account=account, amount=1_000, idempotency_key=f"matrix:{account.pk}"
+    )
+    _action(client, "accounts/payment", "return_payments", [payment.pk], reason="R01")
+    payment.refresh_from_db()
+    return payment.status == "returned"
+
+
 ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "freeze a card": (_freeze, {SA, FS}),
     "unfreeze a card": (_unfreeze, {SA, FS}),
@@ -240,6 +252,7 @@ ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "reopen a case": (_reopen, {FS}),
     "decide a credit limit": (_decide_credit, {CO}),
     "decide credit limits in bulk": (_bulk_decide_credit, {CO}),
+    "return a payment": (_return_payment, {CO}),
 }
 
 
