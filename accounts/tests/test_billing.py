@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import CreditAccount, DueDateAssessment, Payment, Statement
 from accounts.services.billing import (
@@ -208,3 +210,29 @@ def test_a_payment_dated_into_a_closed_cycle_counts_in_the_open_one(account):
     payment = pay(account, 10_000, at(1, 20))
 
     assert payment.received_at == datetime(2026, 1, 29, tzinfo=UTC)
+
+
+def test_a_cycle_close_costs_the_same_queries_after_a_year_of_history():
+    """Reads are index ranges on the period: history does not add queries."""
+    young, old = (
+        account_opened_on(date(2026, 11, 1)),
+        account_opened_on(date(2026, 1, 1)),
+    )
+    for month in range(1, 13):
+        purchase_post(old, 10_000, at(month, 3))
+        pay(old, 10_000, at(month, 20), key=f"old:{month}")
+    purchase_post(young, 10_000, at(11, 3))
+    pay(young, 10_000, at(11, 20), key="young:11")
+    purchase_post(young, 10_000, at(12, 3))
+    pay(young, 10_000, at(12, 20), key="young:12")
+    billing_run(account=old, as_of=date(2026, 11, 30))
+    billing_run(account=young, as_of=date(2026, 11, 30))
+    assert (old.statements.count(), young.statements.count()) == (11, 1)
+
+    with CaptureQueriesContext(connection) as old_queries:
+        billing_run(account=old, as_of=date(2026, 12, 28))
+    with CaptureQueriesContext(connection) as young_queries:
+        billing_run(account=young, as_of=date(2026, 12, 28))
+
+    assert len(old_queries) == len(young_queries)
+    assert len(old_queries) <= 12
