@@ -24,6 +24,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import credit_account_balance
+from accounts.services.billing import days_past_due, delinquency_bucket
 from accounts.services.credit_decisions import (
     DECIDE_PERMISSION,
     credit_limit_proposal_decide,
@@ -77,6 +78,21 @@ class CreditDecisionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class DelinquentFilter(admin.SimpleListFilter):
+    title = "delinquency"
+    parameter_name = "delinquent"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Past due"), ("no", "Current")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        if self.value() == "yes":
+            return queryset.filter(delinquent_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(delinquent_since__isnull=True)
+        return queryset
+
+
 @admin.register(CreditAccount)
 class CreditAccountAdmin(admin.ModelAdmin):
     list_display = (
@@ -87,10 +103,17 @@ class CreditAccountAdmin(admin.ModelAdmin):
         "available",
         "apr_bps",
         "billing_cycle_day",
+        "delinquency",
         "cards",
         "opened_at",
     )
-    list_filter = ("status", "currency", "billing_cycle_day")
+    list_filter = (
+        "status",
+        DelinquentFilter,
+        "autopay",
+        "currency",
+        "billing_cycle_day",
+    )
     search_fields = ("=public_id", "cardholder__last_name", "cardholder__email")
     list_select_related = ("cardholder",)
     date_hierarchy = "opened_at"
@@ -99,7 +122,11 @@ class CreditAccountAdmin(admin.ModelAdmin):
         "holder",
         "receivable",
         "credit_limit",
+        "delinquency",
+        "delinquent_since",
+        "charged_off_at",
         "cards",
+        "billing",
         "opened_at",
     )
     exclude = ("cardholder",)
@@ -118,6 +145,23 @@ class CreditAccountAdmin(admin.ModelAdmin):
     @admin.display(description="Cards")
     def cards(self, account: CreditAccount) -> str:
         return admin_list_link("cards.card", "cards", account__id__exact=account.pk)
+
+    @admin.display(description="Days past due", ordering="delinquent_since")
+    def delinquency(self, account: CreditAccount) -> str:
+        days = days_past_due(account=account, as_of=timezone.now().date())
+        return f"{days} ({delinquency_bucket(days)})" if days else "current"
+
+    @admin.display(description="Billing")
+    def billing(self, account: CreditAccount) -> str:
+        return format_html(
+            "{} · {}",
+            admin_list_link(
+                "accounts.statement", "statements", account__id__exact=account.pk
+            ),
+            admin_list_link(
+                "accounts.payment", "payments", account__id__exact=account.pk
+            ),
+        )
 
     @admin.display(description="Limit", ordering="credit_limit")
     def limit(self, account: CreditAccount) -> str:
