@@ -48,6 +48,7 @@ PAGES: dict[str, set[str]] = {
     "accounts/creditaccount": {SA, CO},
     "accounts/creditlimitproposal": {CO},
     "accounts/creditdecision": {CO},
+    "accounts/statement": {SA, CO},
     "cards/bin": {PA},
     "cards/cardproduct": {PA},
     "cards/velocityrule": {PA},
