@@ -93,13 +93,13 @@ def statement_document(*, statement: Statement) -> StatementDocument:
     currency = statement.currency
     lines = tuple(statement_lines(statement=statement))
 
-    def money(key: str, label: str, amount: int | None, *, shown: int = 1) -> Figure:
+    def money(key: str, label: str, amount: int | None, *, sign: int = 1) -> Figure:
         if amount is None:
             return Figure(key, label, NOT_APPLICABLE, "")
         return Figure(
             key,
             label,
-            format_money(shown * amount, currency),
+            format_money(sign * amount, currency),
             plain_amount(amount, currency),
         )
 
@@ -130,7 +130,7 @@ def statement_document(*, statement: Statement) -> StatementDocument:
                     "payments",
                     "Payments and credits",
                     statement.payments,
-                    shown=-1,
+                    sign=-1,  # printed as what it takes off the balance
                 ),
                 money("fees", "Fees charged", statement.fees),
                 money("interest", "Interest charged", statement.interest),
