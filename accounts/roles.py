@@ -24,10 +24,12 @@ STAFF_ROLES = (
 # "app_label.codename" per role. Permissions whose models do not exist yet
 # are skipped and picked up by the migration that adds them.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    # Helps cardholders: looks them up (cards masked), freezes, replaces.
+    # Helps cardholders: looks them up (cards masked), freezes, replaces;
+    # reads and downloads their statements.
     SUPPORT_AGENT: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
+        "accounts.view_statement",
         "cards.view_card",
         "cards.freeze_card",
         "cards.replace_card",
@@ -66,10 +68,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
     ),
-    # Decides credit limits from the credit review queue.
+    # Decides credit limits from the credit review queue; reads statements.
     CREDIT_OFFICER: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
+        "accounts.view_statement",
         "accounts.view_creditscore",
         "accounts.view_creditlimitproposal",
         "accounts.view_creditdecision",

@@ -50,6 +50,7 @@ PAGES: dict[str, set[str]] = {
     "accounts/creditlimitproposal": {CO},
     "accounts/creditdecision": {CO},
     "accounts/payment": {SA, CO},
+    "accounts/statement": {SA, CO},
     "cards/bin": {PA},
     "cards/cardproduct": {PA},
     "cards/velocityrule": {PA},
