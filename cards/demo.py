@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Cardholder, Partner, Scope, User
+from accounts.models import Cardholder, CreditAccount, Partner, Scope, User
 from accounts.services.credit_accounts import cardholder_create, credit_account_open
 from accounts.services.partners import partner_create
 from accounts.services.payments import credit_account_payment_post
@@ -125,9 +125,16 @@ def demo_cardholders_seed(*, rng: random.Random | None = None) -> list[DemoLogin
     return logins
 
 
+HISTORY_DAYS = 80
+
+
 def _history_seed(pan, expiry, account, partner, rng) -> None:  # type: ignore[no-untyped-def]
-    """A few weeks of purchases (most captured) and a payment, dated back."""
+    """Some weeks of purchases (most captured) and a payment, dated back, on a
+    line opened before them, so the billing batch has cycles to close."""
     now = timezone.now()
+    CreditAccount.objects.filter(pk=account.pk).update(
+        opened_at=now - datetime.timedelta(days=HISTORY_DAYS)
+    )
     for _ in range(rng.randint(12, 20)):
         merchant_id, name, mcc = rng.choice(MERCHANTS)
         authorization = authorization_create(
@@ -150,7 +157,7 @@ def _history_seed(pan, expiry, account, partner, rng) -> None:  # type: ignore[n
         ):
             capture = authorization_capture(authorization=authorization)
             when = now - datetime.timedelta(
-                days=rng.randint(1, 27), hours=rng.randint(0, 23)
+                days=rng.randint(1, HISTORY_DAYS - 1), hours=rng.randint(0, 23)
             )
             Authorization.objects.filter(pk=authorization.pk).update(created_at=when)
             JournalEntry.objects.filter(pk=capture.entry_id).update(effective_at=when)
@@ -159,4 +166,5 @@ def _history_seed(pan, expiry, account, partner, rng) -> None:  # type: ignore[n
         account=account,
         amount=5_000,
         idempotency_key=f"demo-payment:{account.public_id}",
+        received_at=now - datetime.timedelta(days=HISTORY_DAYS // 2),
     )

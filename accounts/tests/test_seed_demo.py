@@ -3,8 +3,9 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import CreditLimitProposal, User
+from accounts.models import CreditAccount, CreditLimitProposal, Statement, User
 from accounts.roles import STAFF_ROLES
+from ledger.verification import ledger_breaches
 
 
 @pytest.mark.django_db
@@ -23,6 +24,9 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
             "status", "current_limit", "proposed_limit"
         )
     ) == [("pending", 500_000, 750_000), ("pending", 500_000, 350_000)]
+    # Demo lines opened 80 days ago: at least two cycles closed for each.
+    assert Statement.objects.count() >= 2 * CreditAccount.objects.count()
+    assert list(ledger_breaches()) == []
 
 
 @pytest.mark.django_db
