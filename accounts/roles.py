@@ -37,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.view_capture",
         "cards.view_refund",
         "accounts.view_payment",
+        "accounts.add_payment",
     ),
     # Works fraud cases from the queue; reads rules and their hits.
     FRAUD_ANALYST: (
@@ -78,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_creditdecision",
         "accounts.decide_creditlimit",
         "accounts.view_payment",
+        "accounts.add_payment",
         "accounts.return_payment",
     ),
     # Runs the program: BINs, products, velocity rules, partners, staff.

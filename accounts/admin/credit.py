@@ -21,6 +21,7 @@ from accounts.models import (
     CreditLimitChange,
     CreditLimitProposal,
     CreditScore,
+    Payment,
     User,
 )
 from accounts.selectors import credit_account_balance
@@ -29,6 +30,7 @@ from accounts.services.credit_decisions import (
     DECIDE_PERMISSION,
     credit_limit_proposal_decide,
 )
+from accounts.services.payments import credit_account_payment_post
 from issuer.kernel.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -39,7 +41,7 @@ from issuer.kernel.admin import (
     html_table,
 )
 from issuer.kernel.errors import DomainError
-from issuer.kernel.money import format_money
+from issuer.kernel.money import AmountError, format_money, major_to_minor
 
 HISTORY_LENGTH = 12
 
@@ -131,6 +133,43 @@ class CreditAccountAdmin(admin.ModelAdmin):
     )
     exclude = ("cardholder",)
     inlines = [CreditScoreInline, CreditDecisionInline, CreditLimitChangeInline]
+    actions = ["record_payment"]
+
+    def has_record_payment_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.add_payment")
+
+    @admin.action(permissions=["record_payment"], description="Record a payment")
+    def record_payment(
+        self, request: HttpRequest, queryset: QuerySet[CreditAccount]
+    ) -> HttpResponse | None:
+        """A payment taken by staff (phone, branch): one account at a time."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one account.", messages.ERROR)
+            return None
+        account = queryset.get()
+        form, page = action_form_or_none(
+            self,
+            request,
+            queryset,
+            form_class=PaymentForm,
+            title="Record a payment",
+            form_kwargs={"currency": account.currency},
+        )
+        if form is None:
+            return page
+        payment = credit_account_payment_post(
+            account=account,
+            amount=form.cleaned_data["amount"],
+            idempotency_key=f"payment-admin:{form.cleaned_data['reference']}",
+            source=Payment.Source.ADMIN,
+            description=f"Payment ({form.cleaned_data['reference']})",
+        )
+        self.message_user(
+            request,
+            f"Recorded {_money(payment.amount, payment.currency)} for {account}.",
+            messages.SUCCESS,
+        )
+        return None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # credit lines open through the API or the demo seed
@@ -191,6 +230,28 @@ class DecisionForm(forms.ModelForm):
         if data.get("decision") and not (data.get("reason") or "").strip():
             self.add_error("reason", "Say why.")
         return data
+
+
+class PaymentForm(forms.Form):
+    amount = forms.CharField(help_text="In major units, e.g. 125.50.")
+    reference = forms.SlugField(
+        max_length=60,
+        help_text="The receipt or confirmation number; recording it twice "
+        "records one payment.",
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def clean_amount(self) -> int:
+        try:
+            amount = major_to_minor(self.cleaned_data["amount"], self.currency)
+        except AmountError as error:
+            raise forms.ValidationError(str(error)) from None
+        if amount <= 0:
+            raise forms.ValidationError("Must be more than zero.")
+        return amount
 
 
 class ReasonForm(forms.Form):

@@ -236,3 +236,24 @@ def test_a_cycle_close_costs_the_same_queries_after_a_year_of_history():
 
     assert len(old_queries) == len(young_queries)
     assert len(old_queries) <= 12
+
+
+def test_staff_record_a_payment_once_per_reference(make_staff, staff_client):
+    from accounts.roles import SUPPORT_AGENT
+
+    account = account_opened_on(date(2026, 1, 1))
+    client = staff_client(make_staff("phone-desk", SUPPORT_AGENT))
+    selection = {"action": "record_payment", "_selected_action": [account.pk]}
+    url = "/admin/accounts/creditaccount/"
+
+    bad = client.post(
+        url, {**selection, "apply": "1", "amount": "12.345", "reference": "r-1"}
+    )
+    for _ in range(2):
+        client.post(
+            url, {**selection, "apply": "1", "amount": "125.50", "reference": "r-1"}
+        )
+
+    assert "12.345" in bad.content.decode()  # the form names the bad amount
+    payment = account.payments.get()
+    assert (payment.amount, payment.source) == (12_550, "admin")

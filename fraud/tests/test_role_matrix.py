@@ -239,6 +239,19 @@ def _return_payment(client: Client, world: World) -> bool:
     return payment.status == "returned"
 
 
+def _record_payment(client: Client, world: World) -> bool:
+    account = world.issue_card().issued.card.account
+    _action(
+        client,
+        "accounts/creditaccount",
+        "record_payment",
+        [account.pk],
+        amount="12.50",
+        reference=f"matrix-{account.pk}",
+    )
+    return account.payments.filter(amount=1_250, source="admin").exists()
+
+
 ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "freeze a card": (_freeze, {SA, FS}),
     "unfreeze a card": (_unfreeze, {SA, FS}),
@@ -254,6 +267,7 @@ ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "decide a credit limit": (_decide_credit, {CO}),
     "decide credit limits in bulk": (_bulk_decide_credit, {CO}),
     "return a payment": (_return_payment, {CO}),
+    "record a payment": (_record_payment, {SA, CO}),
 }
 
 
