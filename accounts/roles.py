@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.work_reviewcase",
         "fraud.view_rule",
         "fraud.view_rulehit",
+        "dashboards.view_dashboards",
     ),
     # An analyst who also assigns and reopens cases, manages rules, models
     # and batch scoring, and may freeze a card.
@@ -68,6 +69,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.add_batchscoringjob",
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
+        "dashboards.view_dashboards",
+        "dashboards.view_impactassumptions",
+        "dashboards.change_impactassumptions",
     ),
     # Decides credit limits from the credit review queue; reads statements.
     CREDIT_OFFICER: (
@@ -107,6 +111,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "ledger.view_posting",
         "ledger.view_ledgerhold",
         "auth.view_group",
+        "dashboards.view_dashboards",
+        "dashboards.view_impactassumptions",
+        "dashboards.change_impactassumptions",
     ),
 }
 

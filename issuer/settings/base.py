@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "accounts",
     "cards",
     "fraud",
+    "fraud.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,9 @@ API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # Committed events are relayed to Celery in batches gathered for this many
 # milliseconds (0: one task per commit). The sweeper catches any left behind.
 OUTBOX_RELAY_BATCH_MS = env.int("OUTBOX_RELAY_BATCH_MS", default=20)
+
+# Seconds between the staff dashboards' refreshes of their charts.
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=10)
 
 # Days an approved authorization's hold lasts before the beat task expires it.
 AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
