@@ -38,8 +38,8 @@ def bucket_floor(moment: datetime, unit: str) -> datetime:
 def bucket_starts(*, end: datetime, span: timedelta, unit: str) -> list[datetime]:
     """Starts of the buckets covering `span` up to `end`, oldest first; the
     last is the bucket `end` falls in (still filling)."""
-    step = STEPS[unit]
     last = bucket_floor(end, unit)
+    step = STEPS[unit]
     count = max(1, span // step)
     return [last - step * offset for offset in range(count - 1, -1, -1)]
 

@@ -9,13 +9,13 @@ cardholders' answers and any later label all land there.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     F,
@@ -31,12 +31,9 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Cast,
-    Concat,
     ExtractHour,
     Floor,
     Least,
-    Replace,
-    Substr,
     Trunc,
 )
 
@@ -70,6 +67,7 @@ ACTING_KINDS = (
     FraudAction.Kind.DECLINE_NEXT,
 )
 LIVE_PREFIX = "auth-"  # fraud.services.live.live_transaction_id
+LABELS_PER_QUERY = 5_000
 
 
 @dataclass(frozen=True)
@@ -139,38 +137,29 @@ def _live_history(window: DashboardWindow) -> QuerySet[HistoricalTransaction]:
     )
 
 
-def _live_transaction_id(public_id: str | OuterRef) -> Concat:
-    """SQL for `live_transaction_id`: "auth-" and the dashed UUID. Django
-    keeps a UUID as its 32 hex digits on SQLite and MariaDB."""
-    parts: list[Any] = [Value(LIVE_PREFIX)]
-    for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)):
-        if start > 1:
-            parts.append(Value("-"))
-        parts.append(Substr(public_id, start, length))
-    return Concat(*parts, output_field=CharField())
-
-
-def _labelled_public_ids(window: DashboardWindow) -> QuerySet[Any]:
-    """The UUIDs (as stored) of the window's labelled live authorizations."""
-    return (
+def _labels(window: DashboardWindow) -> dict[bool, list[UUID]]:
+    """The UUIDs of the window's labelled live authorizations, by label
+    (one index range scan; labelled rows are few beside the traffic)."""
+    by_label: dict[bool, list[UUID]] = {True: [], False: []}
+    rows = (
         _live_history(window)
         .filter(is_fraud__isnull=False)
-        .annotate(
-            public_hex=Replace(
-                Substr("transaction_id", len(LIVE_PREFIX) + 1), Value("-"), Value("")
+        .order_by()
+        .values_list("transaction_id", "is_fraud")
+    )
+    for transaction_id, is_fraud in rows:
+        try:
+            by_label[bool(is_fraud)].append(
+                UUID(transaction_id.removeprefix(LIVE_PREFIX))
             )
-        )
-        .values("public_hex")
-    )
+        except ValueError:
+            continue  # not a live authorization's id
+    return by_label
 
 
-def _label_of(public_id: OuterRef) -> Subquery:
-    """The label of the authorization whose UUID `public_id` refers to."""
-    return Subquery(
-        HistoricalTransaction.objects.filter(
-            transaction_id=_live_transaction_id(public_id)
-        ).values("is_fraud")[:1]
-    )
+def _chunks(ids: list[UUID]) -> Iterator[list[UUID]]:
+    for start in range(0, len(ids), LABELS_PER_QUERY):
+        yield ids[start : start + LABELS_PER_QUERY]
 
 
 # Overview ---------------------------------------------------------------
@@ -429,28 +418,26 @@ def model_performance(*, window: DashboardWindow) -> dict[str, Any]:
     """Each version's quality on the window's labelled authorizations:
     precision and recall at its tier thresholds and AP, overall and per
     bucket; the active version and those in shadow are always listed."""
-    rows = (
-        FraudScore.objects.filter(
-            authorization__created_at__gte=window.start,
-            authorization__created_at__lt=window.end,
-            authorization__public_id__in=_labelled_public_ids(window),
-        )
-        .annotate(
-            is_fraud=_label_of(OuterRef("authorization__public_id")),
-            bucket=_bucket("authorization__created_at", window),
-        )
-        .filter(is_fraud__isnull=False)
-        .order_by("authorization__created_at", "pk")
-        .values_list("model_version_id", "bucket", "score", "is_fraud")
-    )
     labelled: dict[int, dict[datetime | None, tuple[list, list]]] = defaultdict(
         lambda: defaultdict(lambda: ([], []))
     )
-    for version_id, bucket, score, is_fraud in rows:
-        for key in (None, bucket):  # None: the whole window
-            labels, scores = labelled[version_id][key]
-            labels.append(bool(is_fraud))
-            scores.append(score)
+    for is_fraud, ids in _labels(window).items():
+        for chunk in _chunks(ids):
+            rows = (
+                FraudScore.objects.filter(
+                    authorization__public_id__in=chunk,
+                    authorization__created_at__gte=window.start,
+                    authorization__created_at__lt=window.end,
+                )
+                .annotate(bucket=_bucket("authorization__created_at", window))
+                .order_by()
+                .values_list("model_version_id", "bucket", "score")
+            )
+            for version_id, bucket, score in rows:
+                for key in (None, bucket):  # None: the whole window
+                    labels, scores = labelled[version_id][key]
+                    labels.append(is_fraud)
+                    scores.append(score)
     versions = ModelVersion.objects.filter(
         Q(pk__in=list(labelled))
         | Q(status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.SHADOW])
@@ -541,23 +528,25 @@ def business_impact(
 ) -> dict[str, Any]:
     """Fraud prevented, losses, review and false-positive cost under the
     assumptions, over the window and per bucket (see `arithmetic.impact`)."""
-    rows = list(
-        _authorizations(window)
-        .filter(public_id__in=_labelled_public_ids(window))
-        .annotate(
-            is_fraud=_label_of(OuterRef("public_id")),
-            acted=Exists(
-                FraudAction.objects.filter(
-                    authorization=OuterRef("pk"), kind__in=ACTING_KINDS
+    rows: list[dict[str, Any]] = []
+    for is_fraud, ids in _labels(window).items():
+        for chunk in _chunks(ids):
+            grouped = (
+                _authorizations(window)
+                .filter(public_id__in=chunk)
+                .annotate(
+                    acted=Exists(
+                        FraudAction.objects.filter(
+                            authorization=OuterRef("pk"), kind__in=ACTING_KINDS
+                        )
+                    ),
+                    bucket=_bucket("created_at", window),
                 )
-            ),
-            bucket=_bucket("created_at", window),
-        )
-        .filter(is_fraud__isnull=False)
-        .values("bucket", "currency", "status", "is_fraud", "acted")
-        .annotate(count=Count("pk"), amount=Sum("amount"))
-        .order_by()
-    )
+                .values("bucket", "currency", "status", "acted")
+                .annotate(count=Count("pk"), amount=Sum("amount"))
+                .order_by()
+            )
+            rows.extend({**row, "is_fraud": is_fraud} for row in grouped)
     in_currency = [row for row in rows if row["currency"] == assumptions.currency]
     cases = _bucketed_counts(
         ReviewCase.objects.filter(
