@@ -27,7 +27,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 
 from accounts.models import User
-from accounts.roles import roles_sync
+from accounts.roles import FRAUD_ANALYST, roles_sync
 from cards.models import Authorization
 from cards.services.authorizations import authorization_create
 from cards.tests.conftest import authorization_request
@@ -58,7 +58,7 @@ class World:
 
 def staff_user(username: str, role: str | None = None, **extra: Any) -> User:
     """A staff user holding `role` (one of accounts.roles), or none."""
-    user = User.objects.create_user(username=username, is_staff=True, **extra)
+    user = User.objects.create_user(username=username, **{"is_staff": True, **extra})
     if role is not None:
         if not Group.objects.filter(name=role).exists():
             roles_sync(apps)  # a transactional test flushed the migration's groups
@@ -130,15 +130,24 @@ def _case(world: World, name: str, score: FraudScore, **values: Any) -> ReviewCa
     return case
 
 
-def build_world(*, now: datetime, issue_card) -> World:
-    """Create the table above (see the module docstring)."""
+def _version(status: str, kind: str = "logistic_regression") -> ModelVersion:
+    return ModelVersion.objects.filter(status=status).first() or model_version(
+        status, kind
+    )
+
+
+def build_world(*, now: datetime, issue_card, suffix: str = "") -> World:
+    """Create the table above (see the module docstring); again with another
+    `suffix` for a second lot of the same (same model versions)."""
     world = World(
         now=now,
-        active=model_version(ModelVersion.Status.ACTIVE),
-        shadow=model_version(ModelVersion.Status.SHADOW, kind="random_forest"),
-        retired=model_version(ModelVersion.Status.RETIRED),
+        active=_version(ModelVersion.Status.ACTIVE),
+        shadow=_version(ModelVersion.Status.SHADOW, kind="random_forest"),
+        retired=_version(ModelVersion.Status.RETIRED),
     )
-    world.users = {"ana": staff_user("ana"), "bob": staff_user("bob")}
+    world.users = {
+        name: staff_user(f"{name}{suffix}", FRAUD_ANALYST) for name in ("ana", "bob")
+    }
     card = issue_card(limit=100_000)
     other = issue_card(limit=100_000)
     euro = issue_card(limit=100_000, currency="EUR")
