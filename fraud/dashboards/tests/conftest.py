@@ -31,6 +31,7 @@ from accounts.roles import FRAUD_ANALYST, roles_sync
 from cards.models import Authorization
 from cards.services.authorizations import authorization_create
 from cards.tests.conftest import authorization_request
+from fraud.dashboards.models import ImpactAssumptions
 from fraud.models import (
     FraudAction,
     FraudScore,
@@ -54,6 +55,7 @@ class World:
     authorizations: dict[str, Authorization] = field(default_factory=dict)
     cases: dict[str, ReviewCase] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    cards: dict[str, Any] = field(default_factory=dict)  # sandbox cards
 
 
 def staff_user(username: str, role: str | None = None, **extra: Any) -> User:
@@ -151,6 +153,7 @@ def build_world(*, now: datetime, issue_card, suffix: str = "") -> World:
     card = issue_card(limit=100_000)
     other = issue_card(limit=100_000)
     euro = issue_card(limit=100_000, currency="EUR")
+    world.cards = {"first": card, "second": other, "euro": euro}
     minutes = lambda n: timedelta(minutes=n)  # noqa: E731
     _authorize(world, "a1", card, 1_000, -minutes(180))
     _authorize(world, "a2", card, 2_000, -minutes(170))
@@ -233,6 +236,12 @@ def build_world(*, now: datetime, issue_card, suffix: str = "") -> World:
         sla_due_at=now - minutes(5),
     )
     return world
+
+
+@pytest.fixture
+def stored_assumptions(db) -> ImpactAssumptions:
+    """The migration's row (a transactional test before may have flushed it)."""
+    return ImpactAssumptions.objects.get_or_create(pk=1)[0]
 
 
 @pytest.fixture

@@ -203,7 +203,9 @@ def test_business_impact_under_the_default_assumptions(world, window):
     assert at([point.fraud_losses for point in per_hour], h14=3_000)
 
 
-def test_business_impact_follows_the_stored_assumptions(world, window):
+def test_business_impact_follows_the_stored_assumptions(
+    world, window, stored_assumptions
+):
     ImpactAssumptions.objects.filter(pk=1).update(
         currency="EUR", review_cost_per_case=0, chargeback_recovery_basis_points=0
     )

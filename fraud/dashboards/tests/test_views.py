@@ -134,7 +134,7 @@ def test_the_model_performance_data(client, live_world):
 
 
 def test_the_impact_data_shows_the_assumptions_and_who_may_change_them(
-    client, live_world
+    client, live_world, stored_assumptions
 ):
     as_role(client, FRAUD_ANALYST)
     analyst_view = client.get(DATA[2]).json()
@@ -191,7 +191,7 @@ def test_the_admin_index_links_the_dashboards_for_those_who_may_see_them(client,
     assert "/staff/dashboards/" not in support_index
 
 
-def test_a_supervisor_changes_the_assumptions_in_admin(client, db):
+def test_a_supervisor_changes_the_assumptions_in_admin(client, stored_assumptions):
     supervisor = staff_user("sup", FRAUD_SUPERVISOR)
     client.force_login(supervisor)
     form = {
@@ -220,7 +220,7 @@ def test_a_supervisor_changes_the_assumptions_in_admin(client, db):
     ) == ("EUR", 2_000, 750, 3_000, supervisor)
 
 
-def test_an_analyst_cannot_change_the_assumptions(client, db):
+def test_an_analyst_cannot_change_the_assumptions(client, stored_assumptions):
     as_role(client, FRAUD_ANALYST)
 
     response = client.post(
@@ -237,7 +237,7 @@ def test_an_analyst_cannot_change_the_assumptions(client, db):
     assert ImpactAssumptions.objects.get().currency == "USD"
 
 
-def test_the_assumptions_list_opens_the_one_row(client, db):
+def test_the_assumptions_list_opens_the_one_row(client, stored_assumptions):
     as_role(client, PROGRAM_ADMIN)
 
     response = client.get("/admin/dashboards/impactassumptions/")

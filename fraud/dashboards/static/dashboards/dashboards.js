@@ -46,7 +46,7 @@
 
   function show(value, format) {
     if (value == null || value === "") {
-      return format === "datetime" ? "never" : "–";
+      return { datetime: "never", optional: "" }[format] ?? "–";
     }
     if (format === "percent") {
       return percent(value);
@@ -100,7 +100,7 @@
 
   function lineSeries(label, values, color, axis) {
     return { type: "line", label: label, data: values, borderColor: color, backgroundColor: color,
-             yAxisID: axis || "y", pointRadius: 2, spanGaps: false, tension: 0.2 };
+             yAxisID: axis || "y", pointRadius: 3, spanGaps: false, tension: 0 };
   }
 
   /* Overview ------------------------------------------------------------ */
@@ -195,9 +195,11 @@
   /* Model performance ---------------------------------------------------- */
 
   function versionLines(data, measure) {
-    return data.versions.map((version, index) =>
+    /* Periods without labels have no value: join the ones that have. */
+    return data.versions.map((version, index) => Object.assign(
       lineSeries(version.name + " (" + version.status + ")", version.series[measure],
-                 COLORS.versions[index % COLORS.versions.length]));
+                 COLORS.versions[index % COLORS.versions.length]),
+      { spanGaps: true, pointRadius: 4 }));
   }
 
   function atTier(version, tier) {
