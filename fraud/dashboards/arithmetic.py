@@ -8,6 +8,7 @@ recovery) rounds half up to a whole minor unit.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from fraud.scoring.metrics import average_precision
 
@@ -61,13 +62,9 @@ def rates(numerators: Sequence[int], denominators: Sequence[int]) -> list[float 
     ]
 
 
-def histogram_labels(bins: int) -> list[str]:
-    """'0.0-0.1', '0.1-0.2', ... for `bins` equal bins of [0, 1]."""
-    decimals = 1 if 10 % bins == 0 else 2
-    return [
-        f"{low / bins:.{decimals}f}-{(low + 1) / bins:.{decimals}f}"
-        for low in range(bins)
-    ]
+def histogram_labels(edges: Sequence[float]) -> list[str]:
+    """'0-0.0001', '0.0001-0.0003', ... for the bins between `edges`."""
+    return [f"{low:g}-{high:g}" for low, high in pairwise(edges)]
 
 
 @dataclass(frozen=True)

@@ -83,16 +83,21 @@ def test_tiers_and_histogram_count_the_active_scores_only(world, window):
         "tiers": ["low", "medium", "high", "critical"],
         "counts": [2, 1, 1, 1],
     }
-    assert histogram["counts"] == [1, 1, 1, 0, 0, 1, 0, 0, 0, 1]
-    assert histogram["labels"][5] == "0.5-0.6"
+    # 0.05 | 0.15, 0.25 | 0.55, 0.95
+    assert histogram["counts"] == [0, 0, 0, 0, 0, 0, 1, 2, 2]
+    assert histogram["labels"][6:] == ["0.03-0.1", "0.1-0.3", "0.3-1"]
 
 
-def test_a_score_of_one_is_in_the_last_bin(world, window):
+def test_a_bin_holds_its_lower_edge_and_the_last_holds_one(world, window):
     from fraud.models import FraudScore
 
     FraudScore.objects.filter(score=0.95).update(score=1.0)
+    FraudScore.objects.filter(score=0.05).update(score=0.0)
+    FraudScore.objects.filter(score=0.15).update(score=0.0001)
 
-    assert selectors.score_histogram(window=window)["counts"][9] == 1
+    counts = selectors.score_histogram(window=window)["counts"]
+
+    assert counts == [1, 1, 0, 0, 0, 0, 0, 1, 2]
 
 
 def test_fraud_by_hour_of_day(world, window):

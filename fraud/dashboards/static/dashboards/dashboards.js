@@ -41,7 +41,7 @@
 
   function percentAxis(max) {
     return { position: "right", min: 0, suggestedMax: max, grid: { drawOnChartArea: false },
-             ticks: { callback: (value) => (value * 100).toFixed(0) + " %" } };
+             ticks: { callback: (value) => Number((value * 100).toFixed(1)) + " %" } };
   }
 
   function show(value, format) {
@@ -136,7 +136,8 @@
       type: "bar",
       data: { labels: data.score_histogram.labels,
               datasets: [{ label: "Scores", data: data.score_histogram.counts, backgroundColor: COLORS.approved }] },
-      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
+      /* A log scale shows the few high scores beside the many low ones. */
+      options: { plugins: { legend: { display: false } }, scales: { y: { type: "logarithmic", min: 0.8 } } },
     });
 
     const hours = data.fraud_by_hour;
@@ -207,7 +208,7 @@
     if (!point) {
       return "–";
     }
-    return percent(point.precision) + " / " + percent(point.recall) + " (≥ " + point.threshold + ", " + point.flagged + " flagged)";
+    return percent(point.precision) + " / " + percent(point.recall) + " (≥ " + Number(point.threshold.toPrecision(3)) + ", " + point.flagged + " flagged)";
   }
 
   function models(data) {
