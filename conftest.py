@@ -182,14 +182,18 @@ def _wait_for_worker(
     raise RuntimeError(f"Celery worker did not start: {log_path.read_text()[-2000:]}")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright; fails (never skips)
-    when it is missing. CHROMIUM_PATH overrides /usr/bin/chromium.
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright, for one test; fails
+    (never skips) when it is missing. CHROMIUM_PATH overrides /usr/bin/chromium.
 
-    Playwright's sync API keeps an event loop running in this thread, which
-    Django would take for async code and refuse the ORM: the tests stay
-    synchronous, so its check is off while the browser lives.
+    Playwright's sync API keeps an event loop running in this thread while it
+    lives, which Django takes for async code and refuses the ORM. The tests
+    stay synchronous, so Django's check is off for the test, and only for it:
+    a browser kept for the session would leave it off for every later test
+    of the process and the subprocesses they start (`check --deploy` then
+    fails), and turning it back on would break them. Launching takes about
+    a second.
     """
     from playwright.sync_api import sync_playwright
 
@@ -199,20 +203,15 @@ def browser() -> Iterator[Any]:
             f"Chromium not found at {executable}: apt-get install chromium "
             "(or set CHROMIUM_PATH)."
         )
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(executable), headless=True, args=["--no-sandbox"]
-            )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=["--no-sandbox"]
+        )
+        try:
             yield chromium
+        finally:
             chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

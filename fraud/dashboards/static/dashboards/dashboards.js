@@ -281,10 +281,21 @@
   const renderers = { overview: overview, models: models, impact: impact };
 
   async function refresh() {
+    if (document.hidden && root.dataset.refreshCount !== "0") {
+      /* No polling from a tab nobody looks at; catch up when it shows. */
+      document.addEventListener("visibilitychange", refresh, { once: true });
+      return;
+    }
     try {
-      const response = await fetch(source, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const response = await fetch(source, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-Dashboard-Poll": "1" },
+      });
       if (!response.ok) {
         throw new Error("HTTP " + response.status);
+      }
+      if (!(response.headers.get("Content-Type") || "").includes("json")) {
+        throw new Error("signed out? Reload the page to sign in");
       }
       const data = await response.json();
       fillValues(data);
