@@ -223,17 +223,14 @@ def browser_context(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def staff_browser_login(live_server: Any) -> Callable[[Any, Any], None]:
-    """Log a staff user into a browser context on the live server.
-
-    The one place browser tests sign staff in: it copies the session cookie
-    of a test client's login into the browser.
-    """
+def staff_browser_login(
+    live_server: Any, staff_client: Callable[..., Client]
+) -> Callable[[Any, Any], None]:
+    """Sign a staff user in to a browser context on the live server: the
+    session of `staff_client`'s sign-in, copied into the browser."""
 
     def login(context: Any, user: Any) -> None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        cookie = staff_client(user).cookies[settings.SESSION_COOKIE_NAME]
         context.add_cookies(
             [
                 {

@@ -23,6 +23,7 @@ from accounts.roles import (
 from accounts.services.credit_decisions import credit_limit_proposal_create
 from accounts.services.payments import credit_account_payment_post
 from cards.models import Card
+from fraud.dashboards.models import ImpactAssumptions
 from fraud.models import ModelVersion, ReviewCase, Rule
 from fraud.services.live import authorization_score
 from fraud.services.rules import rule_create
@@ -252,6 +253,24 @@ def _record_payment(client: Client, world: World) -> bool:
     return account.payments.filter(amount=1_250, source="admin").exists()
 
 
+def _see_dashboards(client: Client, world: World) -> bool:
+    return client.get(reverse("dashboards:overview-data")).status_code == 200
+
+
+def _change_impact_assumptions(client: Client, world: World) -> bool:
+    ImpactAssumptions.objects.get_or_create(pk=1)
+    client.post(
+        reverse("admin:dashboards_impactassumptions_change", args=[1]),
+        {
+            "currency": "USD",
+            "review_cost_per_case": 2_000,
+            "false_positive_cost": 500,
+            "chargeback_recovery_basis_points": 2_500,
+        },
+    )
+    return ImpactAssumptions.objects.get(pk=1).review_cost_per_case == 2_000
+
+
 ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "freeze a card": (_freeze, {SA, FS}),
     "unfreeze a card": (_unfreeze, {SA, FS}),
@@ -268,6 +287,8 @@ ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "decide credit limits in bulk": (_bulk_decide_credit, {CO}),
     "return a payment": (_return_payment, {CO}),
     "record a payment": (_record_payment, {SA, CO}),
+    "see the dashboards": (_see_dashboards, {FA, FS, PA}),
+    "change the impact assumptions": (_change_impact_assumptions, {FS, PA}),
 }
 
 

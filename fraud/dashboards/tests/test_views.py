@@ -26,40 +26,45 @@ def live_world(db, issue_card):
     return build_world(now=timezone.now(), issue_card=issue_card)
 
 
-def as_role(client, role: str | None, **extra):
-    user = staff_user(f"user-{role or 'none'}".replace(" ", "-").lower(), role, **extra)
-    client.force_login(user)
-    return client
+@pytest.fixture
+def as_role(staff_client):
+    """A client signed in as a new staff user holding `role` (or none)."""
+
+    def sign_in(role: str | None, **extra):
+        name = f"user-{role or 'none'}".replace(" ", "-").lower()
+        return staff_client(staff_user(name, role, **extra))
+
+    return sign_in
 
 
 @pytest.mark.parametrize("role", [FRAUD_ANALYST, FRAUD_SUPERVISOR, PROGRAM_ADMIN])
-def test_fraud_staff_and_program_admins_see_every_dashboard(client, db, role):
-    as_role(client, role)
+def test_fraud_staff_and_program_admins_see_every_dashboard(as_role, db, role):
+    client = as_role(role)
 
     for url in PAGES + DATA:
         assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.parametrize("role", [SUPPORT_AGENT, CREDIT_OFFICER, None])
-def test_other_staff_get_403_on_pages_and_data(client, db, role):
-    as_role(client, role)
+def test_other_staff_get_403_on_pages_and_data(as_role, db, role):
+    client = as_role(role)
 
     for url in PAGES + DATA:
         assert client.get(url).status_code == 403, url
 
 
-def test_without_a_staff_login_the_admin_login_is_asked_for(client, db):
+def test_without_a_staff_login_the_admin_login_is_asked_for(client, staff_client, db):
     anonymous = client.get(DATA[0])
-    client.force_login(staff_user("customer", FRAUD_ANALYST, is_staff=False))
-    not_staff = client.get(PAGES[0])
+    customer = staff_user("customer", FRAUD_ANALYST, is_staff=False)
+    not_staff = staff_client(customer).get(PAGES[0])
 
     for response in (anonymous, not_staff):
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
 
 
-def test_an_unknown_window_is_a_400_naming_the_field(client, db):
-    as_role(client, FRAUD_ANALYST)
+def test_an_unknown_window_is_a_400_naming_the_field(as_role, db):
+    client = as_role(FRAUD_ANALYST)
 
     response = client.get(DATA[0], {"window": "2y"})
 
@@ -69,8 +74,8 @@ def test_an_unknown_window_is_a_400_naming_the_field(client, db):
     }
 
 
-def test_the_page_links_its_data_charts_and_windows(client, db):
-    as_role(client, FRAUD_ANALYST)
+def test_the_page_links_its_data_charts_and_windows(as_role, db):
+    client = as_role(FRAUD_ANALYST)
 
     page = client.get(PAGES[0], {"window": "7d"}).content.decode()
 
@@ -82,8 +87,8 @@ def test_the_page_links_its_data_charts_and_windows(client, db):
     assert 'href="?window=30d"' in page
 
 
-def test_the_overview_data(client, live_world):
-    as_role(client, FRAUD_ANALYST)
+def test_the_overview_data(as_role, live_world):
+    client = as_role(FRAUD_ANALYST)
 
     data = client.get(DATA[0]).json()
 
@@ -121,8 +126,8 @@ def test_the_overview_data(client, live_world):
     assert "pan" not in str(data["latest"]).lower()
 
 
-def test_the_model_performance_data(client, live_world):
-    as_role(client, FRAUD_SUPERVISOR)
+def test_the_model_performance_data(as_role, live_world):
+    client = as_role(FRAUD_SUPERVISOR)
 
     versions = client.get(DATA[1]).json()["versions"]
 
@@ -134,11 +139,11 @@ def test_the_model_performance_data(client, live_world):
 
 
 def test_the_impact_data_shows_the_assumptions_and_who_may_change_them(
-    client, live_world, stored_assumptions
+    as_role, live_world, stored_assumptions
 ):
-    as_role(client, FRAUD_ANALYST)
+    client = as_role(FRAUD_ANALYST)
     analyst_view = client.get(DATA[2]).json()
-    as_role(client, FRAUD_SUPERVISOR)
+    client = as_role(FRAUD_SUPERVISOR)
     supervisor_view = client.get(DATA[2]).json()
 
     assert analyst_view["totals"]["net_benefit"] == -4_500
@@ -158,9 +163,9 @@ def test_the_impact_data_shows_the_assumptions_and_who_may_change_them(
 
 
 def test_the_overview_data_takes_the_same_queries_however_much_traffic(
-    client, live_world, issue_card, django_assert_max_num_queries
+    as_role, live_world, issue_card, django_assert_max_num_queries
 ):
-    as_role(client, FRAUD_ANALYST)
+    client = as_role(FRAUD_ANALYST)
     with CaptureQueriesContext(connection) as small:
         client.get(DATA[0])
     build_world(now=timezone.now(), issue_card=issue_card, suffix="-more")
@@ -173,27 +178,29 @@ def test_the_overview_data_takes_the_same_queries_however_much_traffic(
 
 @pytest.mark.parametrize("url", DATA[1:])
 def test_model_and_impact_data_take_a_bounded_number_of_queries(
-    client, live_world, url, django_assert_max_num_queries
+    as_role, live_world, url, django_assert_max_num_queries
 ):
-    as_role(client, FRAUD_SUPERVISOR)
+    client = as_role(FRAUD_SUPERVISOR)
 
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
 
 
-def test_the_admin_index_links_the_dashboards_for_those_who_may_see_them(client, db):
-    as_role(client, FRAUD_ANALYST)
+def test_the_admin_index_links_the_dashboards_for_those_who_may_see_them(as_role, db):
+    client = as_role(FRAUD_ANALYST)
     analyst_index = client.get("/admin/").content.decode()
-    as_role(client, SUPPORT_AGENT)
+    client = as_role(SUPPORT_AGENT)
     support_index = client.get("/admin/").content.decode()
 
     assert 'href="/staff/dashboards/models/"' in analyst_index
     assert "/staff/dashboards/" not in support_index
 
 
-def test_a_supervisor_changes_the_assumptions_in_admin(client, stored_assumptions):
+def test_a_supervisor_changes_the_assumptions_in_admin(
+    staff_client, stored_assumptions
+):
     supervisor = staff_user("sup", FRAUD_SUPERVISOR)
-    client.force_login(supervisor)
+    client = staff_client(supervisor)
     form = {
         "currency": "EUR",
         "review_cost_per_case": 2_000,
@@ -220,8 +227,8 @@ def test_a_supervisor_changes_the_assumptions_in_admin(client, stored_assumption
     ) == ("EUR", 2_000, 750, 3_000, supervisor)
 
 
-def test_an_analyst_cannot_change_the_assumptions(client, stored_assumptions):
-    as_role(client, FRAUD_ANALYST)
+def test_an_analyst_cannot_change_the_assumptions(as_role, stored_assumptions):
+    client = as_role(FRAUD_ANALYST)
 
     response = client.post(
         "/admin/dashboards/impactassumptions/1/change/",
@@ -237,8 +244,8 @@ def test_an_analyst_cannot_change_the_assumptions(client, stored_assumptions):
     assert ImpactAssumptions.objects.get().currency == "USD"
 
 
-def test_the_assumptions_list_opens_the_one_row(client, stored_assumptions):
-    as_role(client, PROGRAM_ADMIN)
+def test_the_assumptions_list_opens_the_one_row(as_role, stored_assumptions):
+    client = as_role(PROGRAM_ADMIN)
 
     response = client.get("/admin/dashboards/impactassumptions/")
 
