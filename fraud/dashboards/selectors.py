@@ -322,11 +322,13 @@ def fraud_by_hour(*, window: DashboardWindow) -> dict[str, Any]:
 
 
 def queue_health(*, window: DashboardWindow, now: datetime) -> dict[str, Any]:
-    """Open and in-review cases, SLA breaches, and cases closed per analyst."""
+    """Open and in-review cases, those past their SLA deadline or escalated,
+    and cases opened and closed (per analyst, on time or late)."""
     pending = ReviewCase.objects.exclude(status=ReviewCase.Status.CLOSED).aggregate(
         open=Count("pk", filter=Q(status=ReviewCase.Status.OPEN)),
         in_review=Count("pk", filter=Q(status=ReviewCase.Status.IN_REVIEW)),
         overdue=Count("pk", filter=Q(sla_due_at__lt=now)),
+        escalated=Count("pk", filter=Q(is_escalated=True)),
         oldest=Min("created_at"),
     )
     closed = ReviewCase.objects.filter(
@@ -363,6 +365,7 @@ def queue_health(*, window: DashboardWindow, now: datetime) -> dict[str, Any]:
         "open": pending["open"],
         "in_review": pending["in_review"],
         "overdue": pending["overdue"],
+        "escalated": pending["escalated"],
         "oldest_pending_at": pending["oldest"],
         "opened": sum(opened.values()),
         "closed": total("closed"),

@@ -8,6 +8,7 @@ import pytest
 from fraud.dashboards import selectors
 from fraud.dashboards.models import ImpactAssumptions
 from fraud.dashboards.tests.conftest import FIXED_NOW
+from fraud.models import ReviewCase
 from fraud.services.live import live_transaction_id
 from issuer.kernel.errors import InvalidInput
 
@@ -112,13 +113,13 @@ def test_fraud_by_hour_of_day(world, window):
 
 
 def test_queue_health(world, window):
+    ReviewCase.objects.filter(pk=world.cases["a1"].pk).update(is_escalated=True)
+
     queue = selectors.queue_health(window=window, now=FIXED_NOW)
 
-    assert {key: queue[key] for key in ("open", "in_review", "overdue")} == {
-        "open": 1,
-        "in_review": 1,
-        "overdue": 1,
-    }
+    assert {
+        key: queue[key] for key in ("open", "in_review", "overdue", "escalated")
+    } == {"open": 1, "in_review": 1, "overdue": 1, "escalated": 1}
     assert queue["oldest_pending_at"] == datetime(2026, 3, 10, 12, tzinfo=UTC)
     assert (queue["opened"], queue["closed"], queue["closed_late"]) == (4, 2, 1)
     assert queue["outcomes"] == {
