@@ -52,3 +52,17 @@ def authorization_request(test_card, **overrides):
         merchant_country=merchant["country"],
         **body,
     )
+
+
+def cleared_capture(test_card, amount: int = 10_000, **overrides):
+    """Authorize `amount` on the sandbox card and capture it all: a cleared
+    transaction a cardholder may dispute."""
+    from cards.services.authorizations import authorization_create
+    from cards.services.clearing import authorization_capture
+
+    authorization = authorization_create(
+        request=authorization_request(test_card, amount=amount, **overrides),
+        partner=None,
+    )
+    assert authorization.status == "approved", authorization.reason
+    return authorization_capture(authorization=authorization)
