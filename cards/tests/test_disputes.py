@@ -571,3 +571,39 @@ def test_an_authorization_captured_twice_bounds_disputes_over_both(test_card):
     assert Authorization.objects.get(pk=authorization.pk).refunded_amount == 5_000
     assert dispute_disputable_amount(capture=second) == 1_000
     assert dispute_disputable_amount(capture=first) == 1_000
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"amount": 0},
+        {"currency": "usd"},
+        {"reason": "bored"},
+        {"status": "won"},  # closed without its resolution
+        {"status": "cancelled"},
+        {"open_capture": None},  # open but not holding its capture
+        {"status": "submitted"},  # without a submission time
+        {"resolved_at": datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)},
+    ],
+)
+def test_the_database_refuses_an_inconsistent_dispute(capture, filed_at, changes):
+    from django.db import IntegrityError, transaction
+
+    dispute = _file(capture, filed_at)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dispute.objects.filter(pk=dispute.pk).update(**changes)
+    assert Dispute.objects.filter(pk=dispute.pk, status="filed").exists()
+
+
+def test_the_database_refuses_deadlines_out_of_order(capture, filed_at):
+    from django.db import IntegrityError, transaction
+
+    dispute = _file(capture, filed_at)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dispute.objects.filter(pk=dispute.pk).update(
+            decision_due_at=dispute.submission_due_at - DAY
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dispute.objects.filter(pk=dispute.pk).update(submission_due_at=filed_at - DAY)
