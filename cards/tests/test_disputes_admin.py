@@ -226,3 +226,18 @@ def test_a_fraud_supervisor_reads_but_takes_no_step(
     assert listing.status_code == 200
     assert 'value="submit_disputes"' not in listing.content.decode()
     assert Dispute.objects.get(pk=dispute.pk).status == "filed"
+
+
+def test_seed_demo_files_disputes_at_each_step_once():
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert sorted(Dispute.objects.values_list("reason", "status")) == [
+        ("duplicate", "submitted"),
+        ("fraud", "won"),
+        ("not_received", "filed"),
+    ]
+    assert all(d.filed_by is not None for d in Dispute.objects.all())
+    assert list(ledger_breaches()) == []
