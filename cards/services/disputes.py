@@ -201,7 +201,9 @@ def dispute_file(
         max_length=DESCRIPTION_MAX_LENGTH,
         required=True,
     )
-    extension = dispute_evidence_check(evidence=evidence) if evidence else ""
+    extension = (
+        dispute_evidence_check(evidence=evidence) if evidence is not None else ""
+    )
     public_id = uuid.uuid4()
     storage = Dispute._meta.get_field("evidence").storage  # type: ignore[attr-defined]
     stored = ""
@@ -215,7 +217,11 @@ def dispute_file(
             reason=reason,
             description=description,
             evidence=stored,
-            evidence_name=PurePath(evidence.name or "").name[-120:] if evidence else "",
+            evidence_name=(
+                PurePath(evidence.name or "").name[-120:]
+                if evidence is not None
+                else ""
+            ),
             cardholder_user=cardholder_user,
             now=now,
         )

@@ -241,6 +241,7 @@ def test_the_database_holds_one_open_dispute_per_capture(capture, filed_at):
         ({"now": datetime.datetime(2030, 1, 1)}, "now"),
         ({"evidence": ContentFile(b"hello", name="note.txt")}, "evidence"),
         ({"evidence": ContentFile(b"", name="empty.pdf")}, "evidence"),
+        ({"evidence": ContentFile(PDF)}, "evidence"),  # no file name
         ({"evidence": ContentFile(b"\x89PNG\r\n\x1a\nxx", name="a.pdf")}, "evidence"),
     ],
 )

@@ -138,3 +138,26 @@ def test_the_schema_documents_the_dispute_endpoints(client):
     assert set(schema["paths"]["/api/v1/disputes/{dispute_id}"]) == {"get"}
     assert set(schema["paths"]["/api/v1/accounts/{account_id}/disputes"]) == {"get"}
     assert "DisputeOutput" in schema["components"]["schemas"]
+
+
+def test_a_dispute_of_a_clearing_without_authorization_has_no_authorization_id(
+    program, test_card
+):
+    from cards.services.clearing import force_capture
+
+    capture = force_capture(
+        card=test_card.issued.card,
+        amount=700,
+        currency="USD",
+        merchant_id="m-9",
+        merchant_name="Forced",
+        partner=None,
+    )
+    dispute = _dispute(capture, 1, amount=700)
+
+    body = program.get(f"{API}/disputes/{dispute.public_id}").json()
+
+    assert (body["capture_id"], body["authorization_id"]) == (
+        str(capture.public_id),
+        None,
+    )
