@@ -241,3 +241,23 @@ def test_seed_demo_files_disputes_at_each_step_once():
     ]
     assert all(d.filed_by is not None for d in Dispute.objects.all())
     assert list(ledger_breaches()) == []
+
+
+def test_the_list_costs_the_same_queries_for_one_dispute_or_many(
+    issue_card, make_staff, staff_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = staff_client(make_staff("sam", SUPPORT_AGENT))
+    _dispute(issue_card())
+    client.get(URL)  # warm the session and content types
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL)
+    for _ in range(3):
+        _dispute(issue_card())
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(URL)
+
+    assert page.content.decode().count("•••• ") == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
