@@ -190,6 +190,36 @@ def test_refunds_and_earlier_disputes_reduce_what_may_be_disputed(capture, filed
     }
 
 
+def test_a_refund_cannot_credit_again_what_a_dispute_credited(capture, filed_at):
+    """Open or won disputes count against refunds; lost ones give room back."""
+    won = _file(capture, filed_at, amount=6_000)
+    dispute_submit(dispute=won, now=filed_at)
+    dispute_resolve(dispute=won, outcome="won", now=filed_at + DAY)
+    before = _balance(capture).posted_balance
+
+    with pytest.raises(InvalidInput) as refused:
+        refund_create(
+            card=capture.card,
+            amount=4_001,
+            currency="USD",
+            partner=None,
+            authorization=capture.authorization,
+        )
+    refund_create(
+        card=capture.card,
+        amount=4_000,
+        currency="USD",
+        partner=None,
+        authorization=capture.authorization,
+    )
+
+    assert refused.value.fields == {
+        "amount": ["Only 4000 of this authorization can be refunded."]
+    }
+    assert _balance(capture).posted_balance == before - 4_000
+    assert list(ledger_breaches()) == []
+
+
 def test_a_withdrawn_dispute_frees_its_amount(capture, filed_at):
     first = _file(capture, filed_at, amount=10_000)
     dispute_withdraw(dispute=first, now=filed_at + DAY)
