@@ -22,6 +22,7 @@ from accounts.services.partners import partner_create
 from issuer.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent
+PORTAL_TEST_PASSWORD = "correct-horse-battery-staple"
 SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
 _STARTED = pytest.StashKey[float]()
 
@@ -53,6 +54,38 @@ def make_staff(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def staff_client(db: None) -> Callable[..., Client]:
     """A browser-like client signed in to the admin as the given staff user."""
+
+    def login(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def cardholder_user(db: None) -> Callable[..., Any]:
+    """Give a sandbox card's cardholder a portal login; returns the user."""
+    from accounts.models import Cardholder, User
+
+    def make(sandbox_card: Any, username: str | None = None) -> Any:
+        cardholder = Cardholder.objects.get(
+            pk=sandbox_card.issued.card.account.cardholder_id
+        )
+        user = User.objects.create_user(
+            username=username or f"holder-{cardholder.pk}",
+            password=PORTAL_TEST_PASSWORD,
+            email=cardholder.email,
+        )
+        Cardholder.objects.filter(pk=cardholder.pk).update(user=user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def cardholder_client(db: None) -> Callable[..., Client]:
+    """A client signed in to the portal as the given cardholder's user."""
 
     def login(user: Any) -> Client:
         client = Client()

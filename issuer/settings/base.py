@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "accounts",
     "cards",
     "fraud",
+    "portal",
     "fraud.dashboards",
 ]
 
@@ -64,6 +65,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "issuer.urls"
 WSGI_APPLICATION = "issuer.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# Cardholders sign in at /portal/login/ and land on their overview.
+LOGIN_URL = "portal-login"
+LOGIN_REDIRECT_URL = "portal-dashboard"
 
 TEMPLATES = [
     {

@@ -1,0 +1,20 @@
+"""The cardholder portal's routes, under /portal/."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from portal.views.dashboard import dashboard
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="portal/login.html"),
+        name="portal-login",
+    ),
+    path(
+        "logout/",
+        auth_views.LogoutView.as_view(next_page="portal-login"),
+        name="portal-logout",
+    ),
+    path("", dashboard, name="portal-dashboard"),
+]

@@ -1,0 +1,1 @@
+"""Portal views, one module per area; every one is `cardholder_required`."""
