@@ -2,6 +2,7 @@
 through a real worker) and nightly for every open account."""
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery import current_app
@@ -14,9 +15,11 @@ from accounts.models import CreditAccount, CreditScore
 from accounts.services.credit_accounts import credit_account_payment_post
 from accounts.tasks import (
     SCORED_EVENTS,
+    as_of_parse,
     recalculate_credit_scores,
     recalculate_credit_scores_nightly,
 )
+from accounts.tests.billing_history import purchase_post
 from accounts.tests.factories import credit_account_create_for_test
 from issuer.kernel.models import OutboxEvent
 from issuer.kernel.outbox import consumers_for, event_publish
@@ -164,6 +167,49 @@ def test_the_nightly_run_scores_every_open_account_once():
         (accounts[3].pk, "nightly", run),
         (accounts[4].pk, "nightly", run),
     ]
+
+
+@pytest.mark.django_db
+def test_an_event_for_another_day_is_scored_as_of_that_day():
+    account = credit_account_create_for_test()
+    purchase_post(account, 1_000, at=timezone.now() - timedelta(days=40))
+    day = timezone.localdate() - timedelta(days=15)
+    then = _publish("statement.closed", account, as_of=day.isoformat())
+    now = _publish("statement.closed", account)
+
+    recalculate_credit_scores([then.pk, now.pk])
+
+    purchases = dict(
+        CreditScore.objects.values_list("event_id", "inputs__purchases_30d")
+    )
+    assert purchases == {str(then.event_id): 1, str(now.event_id): 0}
+
+
+@pytest.mark.django_db
+def test_a_nightly_run_for_another_day_is_scored_as_of_that_day():
+    account = credit_account_create_for_test()
+    purchase_post(account, 1_000, at=timezone.now() - timedelta(days=40))
+    day = (timezone.localdate() - timedelta(days=15)).isoformat()
+
+    recalculate_credit_scores_nightly(run_date=day)
+
+    score = CreditScore.objects.get()
+    assert (score.event_id, score.inputs["purchases_30d"]) == (f"nightly:{day}", 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "moment"),
+    [
+        ("2026-03-05", datetime(2026, 3, 5, 23, 59, 59, 999_999, tzinfo=UTC)),
+        ("2026-03-05T10:00:00", datetime(2026, 3, 5, 10, tzinfo=UTC)),
+        ("2026-03-05T10:00:00+00:00", datetime(2026, 3, 5, 10, tzinfo=UTC)),
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_as_of_is_read_from_iso_dates_and_times(value, moment):
+    assert as_of_parse(value) == moment
 
 
 def test_beat_runs_the_nightly_recalculation_once_a_day():
