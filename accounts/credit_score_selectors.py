@@ -161,9 +161,9 @@ def _account_rows(*, account_ids: Collection[int], as_of: datetime):  # type: ig
         Posting.objects.filter(
             account_id=OuterRef("receivable_id"),
             side=Side.DEBIT,
+            effective_at__gt=as_of - timedelta(days=RECENT_ACTIVITY_DAYS),
+            effective_at__lte=as_of,
             entry__kind="purchase",
-            entry__effective_at__gt=as_of - timedelta(days=RECENT_ACTIVITY_DAYS),
-            entry__effective_at__lte=as_of,
         )
         .values("account_id")
         .annotate(count=Count("pk"))

@@ -7,12 +7,8 @@ Statements reconcile (new balance = previous + purchases + fees + interest
 import uuid
 from datetime import date, datetime, timedelta
 
-from django.utils import timezone
-
-from accounts.chart import MERCHANT_SETTLEMENT, PAYMENTS_CLEARING, program_account
 from accounts.models import CreditAccount, DueDateAssessment, Payment, Statement
-from ledger.models import JournalEntry
-from ledger.services.entries import credit, debit, entry_post
+from accounts.services.payments import credit_account_payment_post, payment_return
 
 
 def statement_assessed(
@@ -81,55 +77,16 @@ def statement_unassessed(account: CreditAccount, *, due_date: date) -> Statement
     )
 
 
-def purchase_post(
-    account: CreditAccount, amount: int, *, at: datetime | None = None
-) -> JournalEntry:
-    """A cleared purchase on the account's receivable."""
-    return entry_post(
-        legs=[
-            debit(account.receivable, amount),
-            credit(program_account(MERCHANT_SETTLEMENT, account.currency), amount),
-        ],
-        kind="purchase",
-        idempotency_key=f"test-purchase:{uuid.uuid4()}",
-        effective_at=at or timezone.now(),
-        forced=True,
-    )
-
-
 def payment_returned(
     account: CreditAccount, amount: int, *, returned_at: datetime
 ) -> Payment:
     """A payment received two days before `returned_at` that came back then."""
-    legs = [
-        debit(program_account(PAYMENTS_CLEARING, account.currency), amount),
-        credit(account.receivable, amount),
-    ]
-    entry = entry_post(
-        legs=legs,
-        kind="payment",
-        idempotency_key=f"test-payment:{uuid.uuid4()}",
-        effective_at=returned_at - timedelta(days=2),
-    )
-    return_entry = entry_post(
-        legs=[
-            debit(account.receivable, amount),
-            credit(program_account(PAYMENTS_CLEARING, account.currency), amount),
-        ],
-        kind="payment_return",
-        idempotency_key=f"test-payment-return:{uuid.uuid4()}",
-        effective_at=returned_at,
-        forced=True,
-    )
-    return Payment.objects.create(
+    payment = credit_account_payment_post(
         account=account,
         amount=amount,
-        currency=account.currency,
-        source=Payment.Source.API,
-        status=Payment.Status.RETURNED,
+        idempotency_key=f"test-payment:{uuid.uuid4()}",
         received_at=returned_at - timedelta(days=2),
-        entry=entry,
-        returned_at=returned_at,
-        return_reason="Insufficient funds",
-        return_entry=return_entry,
+    )
+    return payment_return(
+        payment=payment, reason="Insufficient funds", returned_at=returned_at
     )

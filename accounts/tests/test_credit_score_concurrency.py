@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from accounts.models import CreditAccount, CreditLimitProposal, CreditScore
 from accounts.services.credit_scores import credit_score_recalculate
-from accounts.tests.billing_history import purchase_post
-from accounts.tests.factories import credit_account_create_for_test
+from accounts.tests.factories import credit_account_create_for_test, purchase_post
 
 pytestmark = [pytest.mark.mysql_only, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +19,7 @@ def _fallen_behind() -> CreditAccount:
     """An account whose next score calls for a limit decrease."""
     account = credit_account_create_for_test(credit_limit=100_000)
     credit_score_recalculate(account=account, trigger="nightly", event_id="n1")
-    purchase_post(account, 30_000)
+    purchase_post(account, 30_000, timezone.now())
     CreditAccount.objects.filter(pk=account.pk).update(
         delinquent_since=timezone.localdate() - timedelta(days=40)
     )

@@ -18,11 +18,10 @@ from accounts.selectors import credit_account_balance
 from accounts.services.credit_accounts import credit_hold_place
 from accounts.tests.billing_history import (
     payment_returned,
-    purchase_post,
     statement_assessed,
     statement_unassessed,
 )
-from accounts.tests.factories import credit_account_create_for_test
+from accounts.tests.factories import credit_account_create_for_test, purchase_post
 
 pytestmark = pytest.mark.django_db
 

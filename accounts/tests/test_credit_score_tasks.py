@@ -12,15 +12,19 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import CreditAccount, CreditScore
-from accounts.services.credit_accounts import credit_account_payment_post
+from accounts.services.billing import billing_batch_run
+from accounts.services.payments import credit_account_payment_post
 from accounts.tasks import (
     SCORED_EVENTS,
     as_of_parse,
     recalculate_credit_scores,
     recalculate_credit_scores_nightly,
 )
-from accounts.tests.billing_history import purchase_post
-from accounts.tests.factories import credit_account_create_for_test
+from accounts.tests.factories import (
+    account_opened_on,
+    credit_account_create_for_test,
+    purchase_post,
+)
 from issuer.kernel.models import OutboxEvent
 from issuer.kernel.outbox import consumers_for, event_publish
 
@@ -91,6 +95,32 @@ def test_billing_events_rescore_their_account_once(
         (account.pk, event_type, str(event.event_id))
     ]
     assert not other.scores.exists()
+
+
+@pytest.mark.django_db
+def test_the_billing_batch_rescores_once_per_event_it_publishes(
+    django_capture_on_commit_callbacks,
+):
+    today = timezone.localdate()
+    account = account_opened_on(today - timedelta(days=80), credit_limit=100_000)
+    purchase_post(account, 60_000, timezone.now() - timedelta(days=78))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_batch_run(as_of=today)
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_batch_run(as_of=today)  # caught up: no new events
+
+    events = OutboxEvent.objects.filter(type__in=SCORED_EVENTS)
+    assert {e.type for e in events} >= {
+        "statement.closed",
+        "credit.delinquency_changed",
+    }
+    assert sorted(CreditScore.objects.values_list("event_id", "trigger")) == sorted(
+        (str(e.event_id), e.type) for e in events
+    )
+    latest = CreditScore.objects.filter(account=account).latest()
+    assert latest.inputs["missed_payments_12m"] >= 1
+    assert latest.inputs["days_past_due"] >= 1
 
 
 @pytest.mark.django_db

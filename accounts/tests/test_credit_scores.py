@@ -13,8 +13,8 @@ from accounts.services.credit_scores import (
     credit_score_recalculate,
     credit_scores_recalculate,
 )
-from accounts.tests.billing_history import purchase_post, statement_assessed
-from accounts.tests.factories import credit_account_create_for_test
+from accounts.tests.billing_history import statement_assessed
+from accounts.tests.factories import credit_account_create_for_test, purchase_post
 from issuer.kernel.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def _good_year(account):
             minimum_payment=2_500,
             paid_by_due_date=10_000,
         )
-    purchase_post(account, 5_000)
+    purchase_post(account, 5_000, timezone.now())
     CreditAccount.objects.filter(pk=account.pk).update(
         opened_at=timezone.now() - timedelta(days=5 * 366)
     )
@@ -74,7 +74,7 @@ def test_the_same_event_twice_stores_one_score():
     first = credit_score_recalculate(
         account=account, trigger="statement.closed", event_id="e-1"
     )
-    purchase_post(account, 90_000)  # behaviour changed meanwhile
+    purchase_post(account, 90_000, timezone.now())  # behaviour changed meanwhile
 
     again = credit_score_recalculate(
         account=account, trigger="statement.closed", event_id="e-1"
@@ -88,7 +88,7 @@ def test_the_same_event_twice_stores_one_score():
 def test_each_new_event_adds_to_the_history():
     account = credit_account_create_for_test()
     credit_score_recalculate(account=account, trigger="nightly", event_id="e-1")
-    purchase_post(account, 95_000)
+    purchase_post(account, 95_000, timezone.now())
 
     credit_score_recalculate(account=account, trigger="payment.received", event_id="2")
     credit_score_recalculate(account=account, trigger="manual")
@@ -193,7 +193,7 @@ def test_thirty_days_past_due_proposes_a_decrease_with_the_reasons_once(
     officer = make_staff("olive", "Credit officer")
     account = credit_account_create_for_test(credit_limit=100_000)
     credit_score_recalculate(account=account, trigger="nightly", event_id="n1")
-    purchase_post(account, 30_000)
+    purchase_post(account, 30_000, timezone.now())
     _past_due(account, 30)
 
     score = credit_score_recalculate(
@@ -218,7 +218,7 @@ def test_an_approved_decrease_carries_the_notice_with_the_reasons(make_staff):
     officer = make_staff("olive", "Credit officer")
     account = credit_account_create_for_test(credit_limit=100_000)
     credit_score_recalculate(account=account, trigger="nightly", event_id="n1")
-    purchase_post(account, 30_000)
+    purchase_post(account, 30_000, timezone.now())
     _past_due(account, 45)
     credit_score_recalculate(
         account=account, trigger="credit.delinquency_changed", event_id="d1"
@@ -242,7 +242,7 @@ def test_an_approved_decrease_carries_the_notice_with_the_reasons(make_staff):
 def test_a_fall_of_40_proposes_a_decrease_to_no_less_than_what_is_owed():
     account = credit_account_create_for_test(credit_limit=100_000)
     credit_score_recalculate(account=account, trigger="nightly", event_id="n1")
-    purchase_post(account, 85_000)  # 85 % used, one purchase: -80 + 20
+    purchase_post(account, 85_000, timezone.now())  # 85 % used, one purchase: -80 + 20
 
     score = credit_score_recalculate(
         account=account, trigger="payment.returned", event_id="r1"
@@ -259,7 +259,7 @@ def test_a_fall_of_40_proposes_a_decrease_to_no_less_than_what_is_owed():
 def test_no_decrease_when_everything_is_owed():
     account = credit_account_create_for_test(credit_limit=100_000)
     credit_score_recalculate(account=account, trigger="nightly", event_id="n1")
-    purchase_post(account, 100_000)
+    purchase_post(account, 100_000, timezone.now())
     _past_due(account, 60)
 
     credit_score_recalculate(account=account, trigger="nightly", event_id="n2")
@@ -270,7 +270,7 @@ def test_no_decrease_when_everything_is_owed():
 def test_a_closed_account_is_scored_but_gets_no_proposal():
     account = credit_account_create_for_test(credit_limit=100_000)
     credit_score_recalculate(account=account, trigger="nightly", event_id="n1")
-    purchase_post(account, 40_000)
+    purchase_post(account, 40_000, timezone.now())
     _past_due(account, 45)
     CreditAccount.objects.filter(pk=account.pk).update(status="closed")
 
@@ -285,7 +285,7 @@ def test_a_decrease_supersedes_a_pending_increase():
     credit_score_recalculate(account=account, trigger="nightly", event_id="n1")
     _good_year(account)
     credit_score_recalculate(account=account, trigger="nightly", event_id="n2")
-    purchase_post(account, 60_000)
+    purchase_post(account, 60_000, timezone.now())
     _past_due(account, 35)
 
     credit_score_recalculate(account=account, trigger="nightly", event_id="n3")
