@@ -170,7 +170,7 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
             "issuer",
             "worker",
             "-Q",
-            "default,fraud,webhooks",
+            "default,fraud,webhooks,credit",
             "-c",
             "1",
             "-P",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -281,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-stale-holds": {"task": "cards.expire_stale_holds", "schedule": 15 * 60.0},
     # Hourly, so a missed run catches up the same day; each run is idempotent.
     "billing-batch": {"task": "accounts.run_billing", "schedule": 60 * 60.0},
+    # Every open account's behavioural score, once a night (UTC).
+    "recalculate-credit-scores": {
+        "task": "accounts.recalculate_credit_scores_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Billing: minimum payment = max(floor, percent of the balance + interest +
