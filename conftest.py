@@ -1,4 +1,4 @@
-"""Project-wide fixtures: API clients, partners and a real Celery worker."""
+"""Project-wide fixtures: API clients, partners, staff sign-in, a real Celery worker."""
 
 import os
 import subprocess
@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Partner, Scope
 from accounts.services.partners import partner_create
+from accounts.tests.staff_auth import staff_login as _staff_login
 from issuer.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent
@@ -22,6 +23,19 @@ ROOT = Path(__file__).resolve().parent
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def staff_login() -> Callable[..., object]:
+    """`staff_login(client, user)`: log in with a verified TOTP second factor."""
+    return _staff_login
+
+
+@pytest.fixture
+def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
+    """pytest-django's admin client, past the admin's second factor too."""
+    _staff_login(client, admin_user)
+    return client
 
 
 @pytest.fixture

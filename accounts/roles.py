@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.add_batchscoringjob",
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
+        "kernel.view_auditevent",
     ),
     CREDIT_OFFICER: (
         "accounts.view_cardholder",
@@ -78,6 +79,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.add_cardproduct",
         "cards.change_cardproduct",
         "auth.view_group",
+        "kernel.view_auditevent",
+        # Reset a staff member's second factor (they enrol again) and lift a
+        # login lockout.
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ),
 }
 

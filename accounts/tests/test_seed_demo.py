@@ -2,9 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import STAFF_ROLES
+from accounts.tests.staff_auth import totp_code
 
 
 @pytest.mark.django_db
@@ -18,15 +20,25 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
         STAFF_ROLES
     )
     assert "support / " in capsys.readouterr().out
+    # Re-seeding keeps each login's one device (authenticator apps stay valid).
+    assert TOTPDevice.objects.filter(user__in=staff, confirmed=True).count() == len(
+        STAFF_ROLES
+    )
 
 
 @pytest.mark.django_db
 def test_a_seeded_staff_user_can_log_in_to_admin(client, settings):
+    """Demo logins come enrolled: password plus the code of their device."""
     call_command("seed_demo")
+    device = TOTPDevice.objects.get(user__username="support", confirmed=True)
 
     response = client.post(
         "/admin/login/?next=/admin/",
-        {"username": "support", "password": settings.DEMO_PASSWORD},
+        {
+            "username": "support",
+            "password": settings.DEMO_PASSWORD,
+            "otp_token": totp_code(device),
+        },
     )
 
     assert response.status_code == 302
