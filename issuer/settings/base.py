@@ -133,6 +133,8 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/staff/locked_out.html"
+# Counts every failure when many arrive at once (see accounts/lockout.py).
+AXES_HANDLER = "accounts.lockout.ConcurrencySafeAxesHandler"
 
 # Staff second factor (django-otp TOTP), required by the admin site: no
 # setting turns it off. The issuer name is what authenticator apps show.

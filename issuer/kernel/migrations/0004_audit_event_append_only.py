@@ -49,4 +49,4 @@ def drop_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("kernel", "0003_audit_event")]
 
-    operations = [migrations.RunPython(create_triggers, drop_triggers)]
+    operations = [migrations.RunPython(create_triggers, drop_triggers, atomic=False)]
