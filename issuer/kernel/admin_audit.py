@@ -363,10 +363,11 @@ class _RequestEvent:
             f"{info}_add": Action.ADMIN_ADD,
             f"{info}_change": Action.ADMIN_CHANGE,
             f"{info}_delete": Action.ADMIN_DELETE,
-            f"{info}_password_change": Action.PASSWORD_CHANGE,
         }
         if self.url_name in by_view:
             return by_view[self.url_name]
+        if self.url_name.endswith("password_change"):
+            return Action.PASSWORD_CHANGE  # UserAdmin's "auth_user_password_change"
         if self.url_name == f"{info}_changelist":
             if self.admin_action == "delete_selected":
                 return Action.ADMIN_DELETE
@@ -438,7 +439,9 @@ class _RequestEvent:
             )
             details["select_across"] = self.request.POST.get("select_across") == "1"
         if context.objects:
-            details["objects"] = [o.as_details() for o in context.objects.values()]
+            # A request that raised was rolled back: its changes never happened.
+            key = "objects" if error is None else "attempted"
+            details[key] = [o.as_details() for o in context.objects.values()]
         if context.messages:
             details["messages"] = [message for _, message in context.messages]
         if response is not None:

@@ -20,10 +20,17 @@ from issuer.kernel.models import AuditEvent
 
 REDACTED = "[redacted]"
 # Words that mark a field whose values never enter the trail (only the fact
-# of a change): `password`, `pan_ciphertext`, `pan_key_id`, `api_key`, ...
-_SECRET_WORDS = frozenset(
-    {"password", "secret", "token", "key", "keys", "cvv", "ciphertext", "hash"}
-    | {"fingerprint", "pan", "otp"}
+# of a change): `password`, `password2`, `pan_ciphertext`, `pan_key_id`, ...
+_SECRET_WORDS = (
+    "password",
+    "secret",
+    "token",
+    "key",
+    "cvv",
+    "cipher",
+    "hash",
+    "fingerprint",
+    "otp",
 )
 _REPR_LENGTH = AuditEvent._meta.get_field("target_repr").max_length or 200
 _AGENT_LENGTH = AuditEvent._meta.get_field("user_agent").max_length or 255
@@ -32,12 +39,13 @@ _AGENT_LENGTH = AuditEvent._meta.get_field("user_agent").max_length or 255
 def is_secret_field(name: str) -> bool:
     """Say whether a field's values must be redacted (passwords, keys, card data).
 
-    `pan` counts only as a whole name (`pan_length` is a BIN's setting).
+    A name is secret when one of its words starts with a secret word, or it
+    is `pan` itself (`pan_length` is a BIN's setting, not card data).
     """
     words = name.lower().split("_")
-    if words[0] == "pan" and len(words) > 1:
-        words = words[1:]
-    return name.lower() == "pan" or not _SECRET_WORDS.isdisjoint(words)
+    if words == ["pan"]:
+        return True
+    return any(word.startswith(_SECRET_WORDS) for word in words)
 
 
 def audit_record(
