@@ -50,7 +50,7 @@ THROTTLED_ERROR = (
 )
 
 
-def second_factor_failed(request: HttpRequest, username: str) -> None:
+def second_factor_failed(request: HttpRequest | None, username: str) -> None:
     """Count a wrong or missing code as a failed login (lockout and audit)."""
     user_login_failed.send(
         sender=__name__,
@@ -82,7 +82,8 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
     passes on the password alone and is sent to enrol one."""
 
     otp_token = CodeField(
-        required=False, help_text="Leave empty on your first login: you will set up the app."
+        required=False,
+        help_text="Leave empty on your first login: you will set up the app.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -116,7 +117,7 @@ class StaffLoginView(LoginView):
         user = form.get_user()
         self.request.session[ENROLLMENT_SESSION_KEY] = {
             "user_id": user.pk,
-            "backend": user.backend,
+            "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate
             "next": self.get_success_url(),
             "until": (timezone.now() + ENROLLMENT_WINDOW).isoformat(),
         }
@@ -134,7 +135,9 @@ def _pending_enrollment(request: HttpRequest) -> tuple[User, dict[str, Any]] | N
     if timezone.now() >= datetime.fromisoformat(pending["until"]):
         del request.session[ENROLLMENT_SESSION_KEY]
         return None
-    user = User.objects.filter(pk=pending["user_id"], is_active=True, is_staff=True).first()
+    user = User.objects.filter(
+        pk=pending["user_id"], is_active=True, is_staff=True
+    ).first()
     if user is None or staff_totp_device(user=user) is not None:
         del request.session[ENROLLMENT_SESSION_KEY]
         return None

@@ -25,9 +25,7 @@ DEVICE_NAME = "Authenticator app"
 
 def staff_totp_device(*, user: User) -> TOTPDevice | None:
     """Return the user's confirmed TOTP device, if they have enrolled one."""
-    return (
-        TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
-    )
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def staff_totp_enrollment_start(*, user: User) -> TOTPDevice:

@@ -1,5 +1,7 @@
 """seed_demo creates a working staff login for every role, idempotently."""
 
+from base64 import b32encode
+
 import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,11 +21,16 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
     assert {group.name for user in staff for group in user.groups.all()} == set(
         STAFF_ROLES
     )
-    assert "support / " in capsys.readouterr().out
-    # Re-seeding keeps each login's one device (authenticator apps stay valid).
+    out = capsys.readouterr().out
+    assert "support / " in out
+    # Re-seeding keeps each login's one device (authenticator apps stay valid),
+    # and prints its secret for an authenticator app.
     assert TOTPDevice.objects.filter(user__in=staff, confirmed=True).count() == len(
         STAFF_ROLES
     )
+    device = TOTPDevice.objects.get(user__username="support")
+    assert out.count(f"TOTP secret {b32encode(device.bin_key).decode()}") == 2
+    assert "staff_totp_code USERNAME" in out
 
 
 @pytest.mark.django_db

@@ -114,6 +114,9 @@ def test_first_failures_arriving_together_are_all_counted(agent):
 
     assert set(statuses) <= {200, 429}
     assert AccessAttempt.objects.get(username="agent").failures_since_start == RACERS
-    assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.LOGIN_FAILED, actor_username="agent"
-    ).count() == RACERS
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.LOGIN_FAILED, actor_username="agent"
+        ).count()
+        == RACERS
+    )

@@ -37,9 +37,7 @@ def _log_in(client, code: str = "", username: str = "agent", password: str = PAS
     )
 
 
-def test_the_admin_is_closed_to_staff_without_a_verified_second_factor(
-    client, agent
-):
+def test_the_admin_is_closed_to_staff_without_a_verified_second_factor(client, agent):
     """A session logged in by password alone (no OTP device verified) is
     sent to the login page; the same user verified by TOTP gets in."""
     client.force_login(agent)
@@ -191,7 +189,9 @@ def test_a_first_login_enrols_an_authenticator_then_logs_in(client, agent):
 
 
 def _secret_shown(page) -> str:  # type: ignore[no-untyped-def]
-    found = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page.content.decode())
+    found = re.search(
+        r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page.content.decode()
+    )
     assert found is not None
     return found.group(1).replace(" ", "")
 

@@ -183,7 +183,9 @@ class AuditedModelAdminMixin:
             after = _many_to_many_values(obj, names)
             context.fields_changed(obj, before, after, added=not change)
 
-    def log_addition(self, request: HttpRequest, obj: models.Model, message: Any) -> Any:
+    def log_addition(
+        self, request: HttpRequest, obj: models.Model, message: Any
+    ) -> Any:
         context = admin_audit_context(request)
         if context is not None:
             context.object_for(obj, "added")
@@ -268,16 +270,24 @@ def _attachment_name(response: HttpResponseBase) -> str | None:
     return match.group(1) if match else ""
 
 
+@dataclass(frozen=True)
+class _Target:
+    type: str = ""
+    id: str = ""
+    repr: str = ""
+
+
 def _target_from_kwargs(
     model_admin: ModelAdmin | None, kwargs: dict[str, Any]
-) -> dict[str, str]:
+) -> _Target:
+    """The model of the view and the object its URL names, if one."""
     if model_admin is None:
-        return {}
+        return _Target()
     ids = [str(value) for value in kwargs.values()]
-    return {
-        "target_type": model_admin.opts.label_lower,
-        "target_id": kwargs.get("object_id") or (ids[0] if len(ids) == 1 else ""),
-    }
+    return _Target(
+        type=model_admin.opts.label_lower,
+        id=kwargs.get("object_id") or (ids[0] if len(ids) == 1 else ""),
+    )
 
 
 def _record_export(
@@ -287,10 +297,12 @@ def _record_export(
     url_name: str,
     kwargs: dict[str, Any],
 ) -> None:
+    target = _target_from_kwargs(model_admin, kwargs)
     audit_record(
         action=Action.DATA_EXPORT,
         request=request,
-        **_target_from_kwargs(model_admin, kwargs),
+        target_type=target.type,
+        target_id=target.id,
         details={
             "view": url_name,
             "filename": _attachment_name(response),
@@ -332,7 +344,9 @@ class _RequestEvent:
             action=action,
             outcome=outcome,
             request=self.request,
-            **target,
+            target_type=target.type,
+            target_id=target.id,
+            target_repr=target.repr,
             details=details,
         )
         if outcome == Outcome.SUCCEEDED:
@@ -411,18 +425,16 @@ class _RequestEvent:
             return Outcome.FAILED  # the admin only warned or refused
         return Outcome.SUCCEEDED
 
-    def _target(self, context: AdminAuditContext) -> dict[str, str]:
+    def _target(self, context: AdminAuditContext) -> _Target:
         if len(context.objects) == 1:
             (noted,) = context.objects.values()
-            return {
-                "target_type": noted.model._meta.label_lower,
-                "target_id": noted.pk,
-                "target_repr": noted.repr,
-            }
+            return _Target(
+                type=noted.model._meta.label_lower, id=noted.pk, repr=noted.repr
+            )
         target = _target_from_kwargs(self.model_admin, self.kwargs)
         selected = self.request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         if self.admin_action and len(selected) == 1:
-            target["target_id"] = selected[0]
+            return _Target(type=target.type, id=selected[0])
         return target
 
     def _details(
@@ -465,7 +477,10 @@ class _RequestEvent:
                 for name, value in noted.fields.items()
                 if name in watched
                 # A new user or group: only the access it starts with.
-                and not (noted.change == "added" and (name == "is_active" or not value["new"]))
+                and not (
+                    noted.change == "added"
+                    and (name == "is_active" or not value["new"])
+                )
             }
             if not changed:
                 continue

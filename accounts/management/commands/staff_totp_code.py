@@ -26,9 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.SANDBOX:
             raise CommandError("staff_totp_code runs only with SANDBOX=on.")
-        user = User.objects.filter(
-            username=options["username"], is_staff=True
-        ).first()
+        user = User.objects.filter(username=options["username"], is_staff=True).first()
         if user is None:
             raise CommandError(f"No staff login {options['username']!r}.")
         # Not enrolled yet: the code of the device their enrolment page shows.

@@ -23,10 +23,10 @@ class Command(BaseCommand):
             " code: `python manage.py staff_totp_code USERNAME`, or add the"
             " secret to an authenticator app):"
         )
-        for login in demo_staff_seed():
+        for staff in demo_staff_seed():
             self.stdout.write(
-                f"  {login.role:<17} {login.username} / {login.password}"
-                f"  TOTP secret {login.totp_secret}"
+                f"  {staff.role:<17} {staff.username} / {staff.password}"
+                f"  TOTP secret {staff.totp_secret}"
             )
         product = demo_product_seed()
         self.stdout.write(f"Card product: {product.name} (BIN {product.bin.prefix})")

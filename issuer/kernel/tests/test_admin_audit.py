@@ -27,7 +27,9 @@ def _staff_actions() -> int:
     return AuditEvent.objects.exclude(action=Action.LOGIN_SUCCEEDED).count()
 
 
-def test_adding_in_admin_records_the_new_object_and_its_values(admin_client, admin_user):
+def test_adding_in_admin_records_the_new_object_and_its_values(
+    admin_client, admin_user
+):
     response = admin_client.post(
         "/admin/accounts/partner/add/",
         {"name": "Acme Acquiring", "kind": "acquirer", "is_active": "on"},
@@ -174,7 +176,12 @@ def test_a_refused_action_is_recorded_as_denied(client):
 
     response = client.post(
         "/admin/cards/bin/add/",
-        {"prefix": "555555", "network": "mastercard", "pan_length": 16, "currency": "USD"},
+        {
+            "prefix": "555555",
+            "network": "mastercard",
+            "pan_length": 16,
+            "currency": "USD",
+        },
     )
 
     assert response.status_code == 403

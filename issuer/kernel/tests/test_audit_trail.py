@@ -123,9 +123,7 @@ def test_which_field_names_are_secret(name, secret):
     assert is_secret_field(name) is secret
 
 
-def test_a_pan_reveal_is_recorded_with_the_card_and_never_its_number(
-    user, issue_card
-):
+def test_a_pan_reveal_is_recorded_with_the_card_and_never_its_number(user, issue_card):
     """The cardholder portal records each reveal; even a careless caller
     passing the number in the details leaves only its last four."""
     issued = issue_card().issued
@@ -137,7 +135,11 @@ def test_a_pan_reveal_is_recorded_with_the_card_and_never_its_number(
         details={"reauthenticated": True, "shown": issued.pan},
     )
 
-    assert (event.action, event.actor, event.outcome) == ("pan_reveal", user, "succeeded")
+    assert (event.action, event.actor, event.outcome) == (
+        "pan_reveal",
+        user,
+        "succeeded",
+    )
     assert (event.target_type, event.target_id) == ("cards.card", str(issued.card.pk))
     assert event.details == {
         "reauthenticated": True,
@@ -188,9 +190,12 @@ def test_the_database_refuses_update_and_delete_of_events(user):
         "UPDATE kernel_auditevent SET outcome = 'failed' WHERE id = %s",
         "DELETE FROM kernel_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])
 
     assert AuditEvent.objects.values_list("outcome", flat=True).get() == "succeeded"
 
@@ -222,12 +227,18 @@ def test_the_trail_is_read_only_in_admin_even_for_superusers(admin_client, admin
 
     page = admin_client.get(url)
     changed = admin_client.post(url, {"outcome": "failed"})
-    deleted = admin_client.post(f"/admin/kernel/auditevent/{event.pk}/delete/", {"post": "yes"})
+    deleted = admin_client.post(
+        f"/admin/kernel/auditevent/{event.pk}/delete/", {"post": "yes"}
+    )
     added = admin_client.get("/admin/kernel/auditevent/add/")
 
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
-    assert (changed.status_code, deleted.status_code, added.status_code) == (403, 403, 403)
+    assert (changed.status_code, deleted.status_code, added.status_code) == (
+        403,
+        403,
+        403,
+    )
     assert AuditEvent.objects.filter(pk=event.pk, outcome="succeeded").exists()
 
 
