@@ -91,9 +91,22 @@ def audit_record(
     )
 
 
+class _DetailsEncoder(DjangoJSONEncoder):
+    """Dates, decimals and UUIDs as Django encodes them; binary as its size;
+    anything else as its text, so no model field can break a record."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, bytes | bytearray | memoryview):
+            return f"<{len(o)} bytes>"
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
 def audit_details_clean(details: Mapping[str, Any]) -> dict[str, Any]:
     """Return `details` as plain JSON with secrets redacted and PANs masked."""
-    plain = json.loads(json.dumps(details, cls=DjangoJSONEncoder))
+    plain = json.loads(json.dumps(details, cls=_DetailsEncoder))
     return _scrub(plain)
 
 

@@ -349,3 +349,48 @@ def test_reading_pages_is_not_recorded(admin_client):
     admin_client.get("/admin/accounts/partner/")
 
     assert _staff_actions() == 0
+
+
+def _inline_form_data(page) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The inline formsets' fields as the change page rendered them."""
+    data: dict[str, object] = {}
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for form in [formset.management_form, *formset.forms]:
+            for bound in form:
+                value = bound.value()
+                if value is not None:
+                    data[bound.html_name] = value
+    return data
+
+
+def test_a_card_change_records_its_controls_and_never_card_data(
+    admin_client, issue_card
+):
+    issued = issue_card().issued
+    url = f"/admin/cards/card/{issued.card.pk}/change/"
+    page = admin_client.get(url)
+
+    response = admin_client.post(
+        url,
+        {
+            **_inline_form_data(page),
+            "per_transaction_limit": "",
+            "daily_limit": 20_000,
+            "monthly_limit": "",
+            "is_ecommerce_enabled": "on",
+            "is_atm_enabled": "on",
+            "is_contactless_enabled": "on",
+            "blocked_mccs": "[]",
+            "blocked_countries": "[]",
+        },
+    )
+
+    assert response.status_code == 302
+    event = _only(Action.ADMIN_CHANGE)
+    assert event.outcome == "succeeded"
+    (changed,) = event.details["objects"]
+    assert changed["fields"]["daily_limit"]["new"] == 20_000
+    stored = str(AuditEvent.objects.values().get(pk=event.pk))
+    assert issued.pan not in stored
+    assert issued.card.pan_fingerprint not in stored

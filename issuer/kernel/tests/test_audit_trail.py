@@ -1,5 +1,8 @@
 """The audit trail: what `audit_record` stores, and that nothing changes it."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
@@ -99,6 +102,26 @@ def test_card_numbers_and_secrets_never_enter_the_trail(user):
             "api_key": REDACTED,
         },
         "list": ["[card ****1111]"],
+    }
+
+
+def test_any_value_a_model_field_holds_can_be_recorded(user):
+    event = audit_record(
+        action=AuditEvent.Action.ADMIN_CHANGE,
+        actor=user,
+        details={
+            "blob": memoryview(b"\x00\x01\x02"),
+            "amount": Decimal("12.34"),
+            "on": date(2026, 1, 5),
+            "other": complex(1, 2),
+        },
+    )
+
+    assert event.details == {
+        "blob": "<3 bytes>",
+        "amount": "12.34",
+        "on": "2026-01-05",
+        "other": "(1+2j)",
     }
 
 
