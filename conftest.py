@@ -7,9 +7,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Partner, Scope
@@ -36,6 +38,38 @@ def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
     """pytest-django's admin client, past the admin's second factor too."""
     _staff_login(client, admin_user)
     return client
+
+
+@pytest.fixture
+def make_staff(db):  # type: ignore[no-untyped-def]
+    """Create a staff user in one of accounts.roles' role groups."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import roles_sync
+
+    def make(username: str, role: str):  # type: ignore[no-untyped-def]
+        if not Group.objects.filter(name=role).exists():
+            roles_sync(apps)  # a transactional test flushed the migration's groups
+        user = User.objects.create_user(username=username, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_client(db: None) -> Callable[..., Client]:
+    """A browser-like client signed in to the admin as the given staff user
+    (second factor verified)."""
+
+    def login(user: Any) -> Client:
+        client = Client()
+        _staff_login(client, user)
+        return client
+
+    return login
 
 
 @pytest.fixture

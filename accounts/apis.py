@@ -10,8 +10,12 @@ from rest_framework.views import APIView
 
 from accounts.api_auth import request_partner
 from accounts.models import CreditAccount, Scope
-from accounts.selectors import credit_account_balance, credit_accounts_for_partner
-from accounts.services.credit_accounts import credit_account_payment_post
+from accounts.selectors import (
+    credit_account_balance,
+    credit_accounts_for_partner,
+    statements_for_account,
+)
+from accounts.services.payments import credit_account_payment_post
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import get_by_public_id
 from issuer.kernel.errors import InvalidInput
@@ -82,17 +86,17 @@ class AccountPaymentCreateApi(APIView):
             raise InvalidInput.for_field(
                 "currency", f"The account is in {account.currency}."
             )
-        entry = credit_account_payment_post(
+        payment = credit_account_payment_post(
             account=account,
             amount=serializer.validated_data["amount"],
             idempotency_key=f"payment-api:{request_partner(request).pk}:{_payment_ref(request)}",
         )
         body = {
-            "id": str(entry.public_id),
+            "id": str(payment.public_id),
             "account_id": str(account.public_id),
             "amount": serializer.validated_data["amount"],
             "currency": currency,
-            "received_at": entry.effective_at,
+            "received_at": payment.received_at,
         }
         return Response(
             PaymentOutputSerializer(body).data, status=status.HTTP_201_CREATED
@@ -104,3 +108,35 @@ def _payment_ref(request: Request) -> str:
     import uuid
 
     return request.headers.get("Idempotency-Key") or str(uuid.uuid4())
+
+
+class StatementOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    previous_balance = serializers.IntegerField()
+    purchases = serializers.IntegerField()
+    payments = serializers.IntegerField()
+    fees = serializers.IntegerField()
+    interest = serializers.IntegerField()
+    new_balance = serializers.IntegerField()
+    minimum_payment = serializers.IntegerField()
+    due_date = serializers.DateField()
+    currency = serializers.CharField()
+    credit_limit = serializers.IntegerField()
+    available_credit = serializers.IntegerField()
+    days_in_cycle = serializers.IntegerField()
+    apr_bps = serializers.IntegerField()
+    is_grace_applied = serializers.BooleanField()
+
+
+class AccountStatementListApi(APIView):
+    """The account's statements, newest first (one a month: never paged)."""
+
+    required_scope = Scope.ACCOUNTS
+
+    @extend_schema(responses={200: StatementOutputSerializer(many=True)})
+    def get(self, request: Request, account_id: str) -> Response:
+        account = credit_account_for(request, account_id)
+        statements = statements_for_account(account=account)
+        return Response(StatementOutputSerializer(statements, many=True).data)

@@ -24,14 +24,22 @@ STAFF_ROLES = (
 # "app_label.codename" per role. Permissions whose models do not exist yet
 # are skipped and picked up by the migration that adds them.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # Helps cardholders: looks them up (cards masked), freezes, replaces;
+    # reads and downloads their statements.
     SUPPORT_AGENT: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
+        "accounts.view_statement",
         "cards.view_card",
         "cards.freeze_card",
         "cards.replace_card",
         "cards.view_authorization",
+        "cards.view_capture",
+        "cards.view_refund",
+        "accounts.view_payment",
+        "accounts.add_payment",
     ),
+    # Works fraud cases from the queue; reads rules and their hits.
     FRAUD_ANALYST: (
         "accounts.view_cardholder",
         "cards.view_card",
@@ -41,6 +49,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.view_rule",
         "fraud.view_rulehit",
     ),
+    # An analyst who also assigns and reopens cases, manages rules, models
+    # and batch scoring, and may freeze a card; reads the audit trail.
     FRAUD_SUPERVISOR: (
         "accounts.view_cardholder",
         "cards.view_card",
@@ -53,18 +63,28 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.add_rule",
         "fraud.change_rule",
         "fraud.view_rulehit",
+        "fraud.view_historicaltransaction",
         "fraud.view_batchscoringjob",
         "fraud.add_batchscoringjob",
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
         "kernel.view_auditevent",
     ),
+    # Decides credit limits from the credit review queue; reads statements.
     CREDIT_OFFICER: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
+        "accounts.view_statement",
+        "accounts.view_creditscore",
+        "accounts.view_creditlimitproposal",
         "accounts.view_creditdecision",
         "accounts.decide_creditlimit",
+        "accounts.view_payment",
+        "accounts.add_payment",
+        "accounts.return_payment",
     ),
+    # Runs the program: BINs, products, velocity rules, partners, staff
+    # (with their second factors and lockouts); reads the audit trail.
     PROGRAM_ADMIN: (
         "accounts.view_user",
         "accounts.add_user",
@@ -72,12 +92,22 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_partner",
         "accounts.add_partner",
         "accounts.change_partner",
+        "accounts.view_partnerapikey",
+        "accounts.add_partnerapikey",
+        "accounts.change_partnerapikey",
         "cards.view_bin",
         "cards.add_bin",
         "cards.change_bin",
         "cards.view_cardproduct",
         "cards.add_cardproduct",
         "cards.change_cardproduct",
+        "cards.view_velocityrule",
+        "cards.add_velocityrule",
+        "cards.change_velocityrule",
+        "ledger.view_ledgeraccount",
+        "ledger.view_journalentry",
+        "ledger.view_posting",
+        "ledger.view_ledgerhold",
         "auth.view_group",
         "kernel.view_auditevent",
         # Reset a staff member's second factor (they enrol again) and lift a
@@ -119,3 +149,16 @@ def roles_sync(apps: Any, schema_editor: Any = None) -> None:
 
 def roles_migration_noop(apps: Any, schema_editor: Any) -> None:
     """Reverse of `roles_sync`: groups stay; later migrations re-sync."""
+
+
+def roles_matrix_markdown() -> str:
+    """The permission matrix as a Markdown table (docs/staff-roles.md shows it)."""
+    codes = sorted({code for role in STAFF_ROLES for code in ROLE_PERMISSIONS[role]})
+    lines = [
+        "| Permission | " + " | ".join(STAFF_ROLES) + " |",
+        "|---|" + "---|" * len(STAFF_ROLES),
+    ]
+    for code in codes:
+        marks = ["✓" if code in ROLE_PERMISSIONS[role] else "" for role in STAFF_ROLES]
+        lines.append(f"| `{code}` | " + " | ".join(marks) + " |")
+    return "\n".join(lines) + "\n"

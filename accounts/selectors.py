@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Cardholder, CreditAccount, Partner
+from accounts.models import Cardholder, CreditAccount, Partner, Statement
 from ledger.selectors import account_totals
 
 
@@ -43,3 +43,8 @@ def cardholders_for_partner(*, partner: Partner) -> QuerySet[Cardholder]:
     return Cardholder.objects.filter(program_partner=partner).prefetch_related(
         "credit_accounts"
     )
+
+
+def statements_for_account(*, account: CreditAccount) -> QuerySet[Statement]:
+    """The account's statements, newest first."""
+    return Statement.objects.filter(account=account).order_by("-period_end")

@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from accounts.apis import AccountDetailApi, AccountPaymentCreateApi
+from accounts.apis import (
+    AccountDetailApi,
+    AccountPaymentCreateApi,
+    AccountStatementListApi,
+)
 
 urlpatterns = [
     path(
@@ -12,5 +16,10 @@ urlpatterns = [
         "accounts/<str:account_id>/payments",
         AccountPaymentCreateApi.as_view(),
         name="account-payments",
+    ),
+    path(
+        "accounts/<str:account_id>/statements",
+        AccountStatementListApi.as_view(),
+        name="account-statements",
     ),
 ]

@@ -20,10 +20,11 @@ def grow_history(account: CreditAccount, postings: int) -> None:
             f"'', NULL, 0, NOW() FROM seq_1_to_{entries}"
         )
         c.execute(
-            "INSERT INTO ledger_posting (entry_id, account_id, side, amount, currency) "
-            f"SELECT {base} + seq, IF(MOD(seq, 2), %s, %s), 'D', 1, 'USD' "
+            "INSERT INTO ledger_posting (entry_id, account_id, side, amount, currency, "
+            "effective_at) "
+            f"SELECT {base} + seq, IF(MOD(seq, 2), %s, %s), 'D', 1, 'USD', NOW() "
             f"FROM seq_1_to_{entries} UNION ALL "
-            f"SELECT {base} + seq, IF(MOD(seq, 2), %s, %s), 'C', 1, 'USD' "
+            f"SELECT {base} + seq, IF(MOD(seq, 2), %s, %s), 'C', 1, 'USD', NOW() "
             f"FROM seq_1_to_{entries}",
             [
                 account.receivable_id,

@@ -143,9 +143,10 @@ def raw_sql_operation(account: CreditAccount, key: str) -> None:
         )
         entry_id = c.lastrowid
         c.execute(
-            "INSERT INTO ledger_posting (entry_id, account_id, side, amount, currency) "
-            "VALUES (%s, %s, 'D', %s, 'USD'), (%s, %s, 'C', %s, 'USD')",
-            [entry_id, receivable, amount, entry_id, settlement.pk, amount],
+            "INSERT INTO ledger_posting (entry_id, account_id, side, amount, currency, "
+            "effective_at) VALUES (%s, %s, 'D', %s, 'USD', %s), "
+            "(%s, %s, 'C', %s, 'USD', %s)",
+            [entry_id, receivable, amount, now, entry_id, settlement.pk, amount, now],
         )
         post_shard = random.randrange(settlement.shard_count)
         c.execute(

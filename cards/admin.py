@@ -9,7 +9,7 @@ currency, are fixed once they exist: cards were numbered and priced by them.
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
 
 from cards.models import (
@@ -25,8 +25,8 @@ from cards.models import (
 from cards.security import pan_display
 from cards.services.catalogue import bin_clean, card_product_clean
 from cards.services.lifecycle import Actor, card_freeze, card_replace, card_unfreeze
-from issuer.kernel.admin import ReadOnlyAdmin
-from issuer.kernel.errors import DomainError, InvalidInput
+from issuer.kernel.admin import ReadOnlyAdmin, admin_link, admin_list_link, apply_each
+from issuer.kernel.errors import InvalidInput
 
 
 def _add_domain_errors(form: forms.ModelForm, error: InvalidInput) -> None:
@@ -234,10 +234,11 @@ class CardAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("status", "product", "is_under_fraud_review", "created_at")
+    list_display_links = ("masked_number",)
     search_fields = ("public_id", "last_four", "account__cardholder__last_name")
     list_select_related = ("account__cardholder", "product")
     date_hierarchy = "created_at"
-    exclude = ("pan_ciphertext", "pan_key_id", "pan_fingerprint")
+    exclude = ("pan_ciphertext", "pan_key_id", "pan_fingerprint", "replaces")
     readonly_fields = (
         "public_id",
         "masked_number",
@@ -251,8 +252,9 @@ class CardAdmin(admin.ModelAdmin):
         "expiry_month",
         "expiry_year",
         "cvv_failures",
-        "replaces",
+        "replaced_card",
         "is_under_fraud_review",
+        "transactions",
         "created_at",
     )
     inlines = [CardStatusChangeInline]
@@ -262,9 +264,19 @@ class CardAdmin(admin.ModelAdmin):
     def masked_number(self, card: Card) -> str:
         return pan_display(card.last_four)
 
-    @admin.display(description="Cardholder")
+    @admin.display(description="Cardholder", ordering="account__cardholder__last_name")
     def cardholder(self, card: Card) -> str:
-        return str(card.account.cardholder)
+        return admin_link(card.account, card.account.cardholder)
+
+    @admin.display(description="Replaces")
+    def replaced_card(self, card: Card) -> str:
+        return admin_link(card.replaces)
+
+    @admin.display(description="Transactions")
+    def transactions(self, card: Card) -> str:
+        return admin_list_link(
+            "cards.authorization", "authorizations", card__id__exact=card.pk
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -316,16 +328,13 @@ class CardAdmin(admin.ModelAdmin):
     def _apply(
         self, request: HttpRequest, queryset: Any, verb: str, action: Any
     ) -> None:
-        done, refused = 0, []
-        for card in queryset.select_related("account", "product"):
-            try:
-                action(card)
-                done += 1
-            except DomainError as exc:
-                refused.append(f"•••• {card.last_four}: {exc.message}")
-        self.message_user(request, f"{done} card(s) {verb}.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
+        apply_each(
+            self,
+            request,
+            queryset.select_related("account", "product"),
+            done_message="{} card(s) " + verb + ".",
+            apply=action,
+        )
 
 
 @admin.register(Authorization)
@@ -341,7 +350,7 @@ class AuthorizationAdmin(ReadOnlyAdmin):
         "mcc",
         "merchant_country",
         "channel",
-        "card",
+        "card_link",
     )
     list_filter = (
         "status",
@@ -354,6 +363,10 @@ class AuthorizationAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("card",)
     exclude = ("hold",)
+
+    @admin.display(description="Card")
+    def card_link(self, authorization: Authorization) -> str:
+        return admin_link(authorization.card)
 
 
 @admin.register(Capture)

@@ -108,6 +108,8 @@ class CardholderListCreateApi(APIView):
                 currency=product.currency,
                 apr_bps=product.apr_basis_points,
                 billing_cycle_day=cycle_day,
+                late_fee=product.late_fee,
+                returned_payment_fee=product.returned_payment_fee,
             )
         return Response(
             CardholderOutputSerializer(cardholder).data, status=status.HTTP_201_CREATED

@@ -9,19 +9,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Cardholder, Partner, Scope, User
-from accounts.services.credit_accounts import (
-    cardholder_create,
-    credit_account_open,
-    credit_account_payment_post,
-)
+from accounts.models import Cardholder, CreditAccount, Partner, Scope, User
+from accounts.services.credit_accounts import cardholder_create, credit_account_open
 from accounts.services.partners import partner_create
+from accounts.services.payments import credit_account_payment_post
 from cards.models import Authorization, Bin, CardProduct, CardStatusChange
 from cards.services.authorizations import AuthorizationRequest, authorization_create
 from cards.services.catalogue import bin_create, card_product_create
 from cards.services.clearing import authorization_capture
 from cards.services.lifecycle import Actor, card_issue
-from ledger.models import JournalEntry
+from ledger.models import JournalEntry, Posting
 
 DEMO_BIN = "45678901"
 DEMO_PRODUCT = "Issuer Classic"
@@ -115,6 +112,8 @@ def demo_cardholders_seed(*, rng: random.Random | None = None) -> list[DemoLogin
                 currency="USD",
                 apr_bps=product.apr_basis_points,
                 billing_cycle_day=number,
+                late_fee=product.late_fee,
+                returned_payment_fee=product.returned_payment_fee,
             )
             issued = card_issue(
                 account=account,
@@ -126,9 +125,16 @@ def demo_cardholders_seed(*, rng: random.Random | None = None) -> list[DemoLogin
     return logins
 
 
+HISTORY_DAYS = 80
+
+
 def _history_seed(pan, expiry, account, partner, rng) -> None:  # type: ignore[no-untyped-def]
-    """A few weeks of purchases (most captured) and a payment, dated back."""
+    """Some weeks of purchases (most captured) and a payment, dated back, on a
+    line opened before them, so the billing batch has cycles to close."""
     now = timezone.now()
+    CreditAccount.objects.filter(pk=account.pk).update(
+        opened_at=now - datetime.timedelta(days=HISTORY_DAYS)
+    )
     for _ in range(rng.randint(12, 20)):
         merchant_id, name, mcc = rng.choice(MERCHANTS)
         authorization = authorization_create(
@@ -151,12 +157,14 @@ def _history_seed(pan, expiry, account, partner, rng) -> None:  # type: ignore[n
         ):
             capture = authorization_capture(authorization=authorization)
             when = now - datetime.timedelta(
-                days=rng.randint(1, 27), hours=rng.randint(0, 23)
+                days=rng.randint(1, HISTORY_DAYS - 1), hours=rng.randint(0, 23)
             )
             Authorization.objects.filter(pk=authorization.pk).update(created_at=when)
             JournalEntry.objects.filter(pk=capture.entry_id).update(effective_at=when)
+            Posting.objects.filter(entry_id=capture.entry_id).update(effective_at=when)
     credit_account_payment_post(
         account=account,
         amount=5_000,
         idempotency_key=f"demo-payment:{account.public_id}",
+        received_at=now - datetime.timedelta(days=HISTORY_DAYS // 2),
     )

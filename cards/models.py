@@ -506,6 +506,11 @@ class Capture(ClearedMovement):
     is_over_capture = models.BooleanField(default=False)
     is_after_expiry = models.BooleanField(default=False)
     is_without_authorization = models.BooleanField(default=False)
+    fraud_dispute_marked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Confirmed fraud: to be disputed with the merchant's acquirer.",
+    )
 
     class Meta(ClearedMovement.Meta):
         pass

@@ -31,9 +31,13 @@
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
+
+if TYPE_CHECKING:
+    from cards.models import Authorization
 
 
 class HistoricalTransactionQuerySet(models.QuerySet["HistoricalTransaction"]):
@@ -290,6 +294,15 @@ class ReviewCase(models.Model):
         on_delete=models.PROTECT,
         related_name="review_cases",
     )
+    is_escalated = models.BooleanField(
+        default=False, help_text="Sent up to the supervisors' queue."
+    )
+    related_authorizations: "models.ManyToManyField[Authorization, ReviewCaseTransaction]" = models.ManyToManyField(  # noqa: E501
+        "cards.Authorization",
+        through="ReviewCaseTransaction",
+        related_name="+",
+        blank=True,
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     outcome_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -305,6 +318,50 @@ class ReviewCase(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.public_id} ({self.tier})"
+
+
+class ReviewCaseNote(models.Model):
+    """An analyst's note on a case; notes are only ever added."""
+
+    case = models.ForeignKey(ReviewCase, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReviewCaseTransaction(models.Model):
+    """Another authorization of the card an analyst tied to the case.
+
+    A confirmed-fraud verdict covers these as well as the case's own.
+    """
+
+    case = models.ForeignKey(ReviewCase, on_delete=models.CASCADE, related_name="+")
+    authorization = models.ForeignKey(
+        "cards.Authorization", on_delete=models.PROTECT, related_name="+"
+    )
+    attached_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
+    attached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "authorization"],
+                name="fraud_reviewcasetransaction_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authorization} on {self.case}"
 
 
 class Rule(models.Model):

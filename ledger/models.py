@@ -151,6 +151,10 @@ class Posting(models.Model):
     side = models.CharField(max_length=1, choices=Side.choices)
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
+    effective_at = models.DateTimeField(
+        help_text="The entry's effective time, copied so an account's postings "
+        "in a period are one index range."
+    )
 
     class Meta:
         constraints = [
@@ -161,7 +165,10 @@ class Posting(models.Model):
                 condition=Q(side__in=Side.values), name="ledger_posting_side_valid"
             ),
         ]
-        indexes = [models.Index(fields=["account", "entry"])]
+        indexes = [
+            models.Index(fields=["account", "entry"]),
+            models.Index(fields=["account", "effective_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.side} {self.amount} {self.currency} on {self.account_id}"

@@ -7,10 +7,9 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.chart import MERCHANT_SETTLEMENT, PAYMENTS_CLEARING, program_account
+from accounts.chart import MERCHANT_SETTLEMENT, program_account
 from accounts.errors import AccountNotActive, InsufficientCredit
 from accounts.lock_objects import (
-    credit_account_lock,
     credit_account_lock_with_balance,
 )
 from accounts.models import (
@@ -22,11 +21,9 @@ from accounts.models import (
 )
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
-from issuer.kernel.money import validate_amount, validate_currency
-from issuer.kernel.outbox import event_publish
-from ledger.models import JournalEntry, LedgerAccount, LedgerHold
+from issuer.kernel.money import format_money, validate_amount, validate_currency
+from ledger.models import LedgerAccount, LedgerHold
 from ledger.services.accounts import ledger_account_create, ledger_account_limit_set
-from ledger.services.entries import credit, debit, entry_post
 from ledger.services.holds import hold_create
 
 
@@ -96,9 +93,21 @@ def credit_account_open(
     currency: str,
     apr_bps: int,
     billing_cycle_day: int,
+    late_fee: int = 0,
+    returned_payment_fee: int = 0,
 ) -> CreditAccount:
-    """Open a credit line with its bounded receivable in the ledger."""
+    """Open a credit line with its bounded receivable in the ledger.
+
+    The fees are the line's pricing (usually its card product's), in minor
+    units.
+    """
     _validate_limit(credit_limit)
+    for field, fee in (
+        ("late_fee", late_fee),
+        ("returned_payment_fee", returned_payment_fee),
+    ):
+        if fee < 0:
+            raise InvalidInput.for_field(field, "Must be zero or more.")
     validate_currency(currency)
     if not 1 <= billing_cycle_day <= 28:
         raise InvalidInput.for_field("billing_cycle_day", "Must be 1 to 28.")
@@ -120,6 +129,8 @@ def credit_account_open(
             credit_limit=credit_limit,
             apr_bps=apr_bps,
             billing_cycle_day=billing_cycle_day,
+            late_fee=late_fee,
+            returned_payment_fee=returned_payment_fee,
             receivable=receivable,
         )
 
@@ -128,11 +139,22 @@ def credit_account_open(
 def credit_limit_change(
     *, account: CreditAccount, new_limit: int, actor: User | None, reason: str
 ) -> CreditAccount:
-    """Change the limit at once; record who and why."""
+    """Change the limit at once; record who and why.
+
+    The limit never goes below what the account already owes (posted and
+    held): the ledger's bound on the receivable must keep holding.
+    """
     _validate_limit(new_limit)
     if not reason.strip():
         raise InvalidInput.for_field("reason", "Say why the limit changes.")
-    locked = credit_account_lock(account_id=account.pk)
+    credit = credit_account_lock_with_balance(account_id=account.pk)
+    owed = credit.posted_balance + credit.pending
+    if new_limit < owed:
+        raise InvalidInput.for_field(
+            "new_limit",
+            f"Below what the account owes now ({format_money(owed, credit.currency)}).",
+        )
+    locked = CreditAccount.objects.select_related("receivable").get(pk=account.pk)
     CreditLimitChange.objects.create(
         account=locked,
         previous_limit=locked.credit_limit,
@@ -216,43 +238,3 @@ def credit_hold_place(
             result.message, fields={"amount": ["Exceeds the available credit."]}
         )
     return result
-
-
-@atomic_with_retry
-def credit_account_payment_post(
-    *,
-    account: CreditAccount,
-    amount: int,
-    idempotency_key: str,
-    received_at: datetime | None = None,
-    description: str = "Payment received",
-) -> JournalEntry:
-    """Credit a payment to the account as of its receipt."""
-    validate_amount(amount)
-    locked = credit_account_lock(account_id=account.pk)
-    already = JournalEntry.objects.filter(idempotency_key=idempotency_key).exists()
-    entry = entry_post(
-        legs=[
-            debit(program_account(PAYMENTS_CLEARING, locked.currency), amount),
-            credit(locked.receivable, amount),
-        ],
-        kind="payment",
-        idempotency_key=idempotency_key,
-        effective_at=received_at,
-        description=description,
-        external_ref=str(locked.public_id),
-    )
-    if not already:
-        event_publish(
-            type="payment.received",
-            aggregate_type="account",
-            aggregate_id=str(locked.public_id),
-            payload={
-                "payment_id": str(entry.public_id),
-                "account_id": str(locked.public_id),
-                "amount": amount,
-                "currency": locked.currency,
-                "received_at": entry.effective_at.isoformat(),
-            },
-        )
-    return entry

@@ -38,3 +38,47 @@ def credit_account_create_for_test(
         apr_bps=2_199,
         billing_cycle_day=1,
     )
+
+
+def account_opened_on(
+    day: datetime.date,
+    *,
+    credit_limit: int = 500_000,
+    cycle_day: int = 28,
+    apr_bps: int = 2_000,
+    late_fee: int = 2_900,
+    returned_payment_fee: int = 2_500,
+) -> CreditAccount:
+    """A credit line opened on `day` (for tests that travel in time)."""
+    account = credit_account_open(
+        cardholder=CardholderFactory.create(),
+        credit_limit=credit_limit,
+        currency="USD",
+        apr_bps=apr_bps,
+        billing_cycle_day=cycle_day,
+        late_fee=late_fee,
+        returned_payment_fee=returned_payment_fee,
+    )
+    opened = datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=datetime.UTC)
+    CreditAccount.objects.filter(pk=account.pk).update(opened_at=opened)
+    account.refresh_from_db()
+    return account
+
+
+def purchase_post(
+    account: CreditAccount, amount: int, at: datetime.datetime, key: str = ""
+) -> None:
+    """Post a cleared purchase on the account as of `at` (what a capture posts)."""
+    from accounts.chart import MERCHANT_SETTLEMENT, program_account
+    from ledger.services.entries import credit, debit, entry_post
+
+    entry_post(
+        legs=[
+            debit(account.receivable, amount),
+            credit(program_account(MERCHANT_SETTLEMENT, account.currency), amount),
+        ],
+        kind="purchase",
+        idempotency_key=key or f"purchase:{account.pk}:{at.isoformat()}:{amount}",
+        effective_at=at,
+        description="Purchase",
+    )

@@ -10,10 +10,10 @@ from accounts.models import CreditAccount, CreditLimitChange
 from accounts.selectors import credit_account_balance
 from accounts.services.credit_accounts import (
     credit_account_open,
-    credit_account_payment_post,
     credit_hold_place,
     credit_limit_change,
 )
+from accounts.services.payments import credit_account_payment_post
 from accounts.tests.factories import CardholderFactory, credit_account_create_for_test
 from issuer.kernel.errors import InvalidInput
 from ledger.models import LedgerHold

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import CreditAccount, CreditLimitProposal, Statement, User
 from accounts.roles import STAFF_ROLES
 from accounts.tests.staff_auth import totp_code
+from ledger.verification import ledger_breaches
 
 
 @pytest.mark.django_db
@@ -31,6 +32,14 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
     device = TOTPDevice.objects.get(user__username="support")
     assert out.count(f"TOTP secret {b32encode(device.bin_key).decode()}") == 2
     assert "staff_totp_code USERNAME" in out
+    assert list(
+        CreditLimitProposal.objects.values_list(
+            "status", "current_limit", "proposed_limit"
+        )
+    ) == [("pending", 500_000, 750_000), ("pending", 500_000, 350_000)]
+    # Demo lines opened 80 days ago: at least two cycles closed for each.
+    assert Statement.objects.count() >= 2 * CreditAccount.objects.count()
+    assert list(ledger_breaches()) == []
 
 
 @pytest.mark.django_db

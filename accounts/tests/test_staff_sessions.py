@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, admin_user):  # type: ignore[no-untyped-def]
+def signed_in(client, admin_user):  # type: ignore[no-untyped-def]
     staff_login(client, admin_user)
     return client
 
@@ -25,32 +25,32 @@ def _session(client) -> Session:  # type: ignore[no-untyped-def]
     )
 
 
-def test_activity_pushes_the_expiry_a_full_idle_period_ahead(staff_client):
+def test_activity_pushes_the_expiry_a_full_idle_period_ahead(signed_in):
     """A session about to expire is renewed by any request."""
-    Session.objects.filter(pk=_session(staff_client).pk).update(
+    Session.objects.filter(pk=_session(signed_in).pk).update(
         expire_date=timezone.now() + timedelta(seconds=5)
     )
     before_request = timezone.now()
 
-    response = staff_client.get("/admin/")
+    response = signed_in.get("/admin/")
 
     assert response.status_code == 200
-    renewed = _session(staff_client).expire_date
+    renewed = _session(signed_in).expire_date
     assert renewed >= before_request + timedelta(seconds=settings.SESSION_COOKIE_AGE)
 
 
-def test_an_idle_session_is_logged_out_of_the_admin(staff_client):
+def test_an_idle_session_is_logged_out_of_the_admin(signed_in):
     """Past SESSION_IDLE_SECONDS without a request, the admin asks for a
     login (password and code) again."""
-    Session.objects.filter(pk=_session(staff_client).pk).update(
+    Session.objects.filter(pk=_session(signed_in).pk).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
 
-    response = staff_client.get("/admin/cards/card/")
+    response = signed_in.get("/admin/cards/card/")
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/login/?next=/admin/cards/card/"
-    assert staff_client.get("/admin/").status_code == 302
+    assert signed_in.get("/admin/").status_code == 302
 
 
 def test_a_session_without_its_second_factor_is_not_admitted(client, admin_user):

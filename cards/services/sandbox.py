@@ -82,6 +82,8 @@ def sandbox_cards_issue(*, count: int, limit: int, currency: str = "USD"):  # ty
                 currency=currency,
                 apr_bps=product.apr_basis_points,
                 billing_cycle_day=1 + number % 28,
+                late_fee=product.late_fee,
+                returned_payment_fee=product.returned_payment_fee,
             )
             issued = card_issue(
                 account=account, product=product, actor=SANDBOX_ACTOR, activate=True

@@ -3,18 +3,21 @@
 authorization's live history row, and moves the card: a genuine answer lifts
 a fraud freeze; fraud closes the card as compromised and orders a new one.
 
-Review cases are worked from a queue: `review_case_claim_next` hands each
-analyst the oldest most urgent unassigned case, skipping rows another
-analyst has locked, so two analysts never claim the same case.
+Confirmed fraud also marks the captures of the case's authorization and of
+the transactions attached to it for dispute. The queue work before a
+verdict (claim, assign, notes, escalation) is in `fraud.services.cases`.
 """
 
-from django.db import transaction
+from datetime import datetime
+
 from django.utils import timezone
 
 from accounts.models import User
-from cards.models import Card, CardStatusChange
+from cards.models import Authorization, Card, CardStatusChange
+from cards.services.disputes import captures_fraud_dispute_mark
 from cards.services.lifecycle import Actor, card_replace, card_unfreeze
-from fraud.models import FraudAlert, ReviewCase
+from fraud.models import FraudAlert, ReviewCase, ReviewCaseTransaction
+from fraud.services.cases import ASSIGN_PERMISSION, WORK_PERMISSION
 from fraud.services.history import historical_transaction_label
 from fraud.services.live import live_transaction_record
 from issuer.kernel.db import atomic_with_retry
@@ -26,8 +29,15 @@ CASE_LABELS: dict[str, bool | None] = {
     ReviewCase.Outcome.LEGITIMATE: False,
     ReviewCase.Outcome.INCONCLUSIVE: None,
 }
-WORK_PERMISSION = "fraud.work_reviewcase"
-ASSIGN_PERMISSION = "fraud.assign_reviewcase"
+
+
+def _label(
+    *, authorization: Authorization, is_fraud: bool, label_time: datetime
+) -> None:
+    record = live_transaction_record(authorization=authorization)
+    historical_transaction_label(
+        transaction_id=record.transaction_id, is_fraud=is_fraud, label_time=label_time
+    )
 
 
 def _card_release(*, card_id: int, actor: Actor) -> None:
@@ -76,12 +86,7 @@ def fraud_alert_answer(
     locked.answered_at = now
     locked.save(update_fields=["status", "answered_at"])
     authorization = locked.authorization
-    record = live_transaction_record(authorization=authorization)
-    historical_transaction_label(
-        transaction_id=record.transaction_id,
-        is_fraud=not was_cardholder,
-        label_time=now,
-    )
+    _label(authorization=authorization, is_fraud=not was_cardholder, label_time=now)
     actor = Actor(
         channel=CardStatusChange.Channel.PORTAL
         if actor_user
@@ -112,7 +117,8 @@ def review_case_close(
 ) -> ReviewCase:
     """Decide a case: its outcome becomes the transaction's label.
 
-    Confirmed fraud labels it fraud and closes and replaces the card;
+    Confirmed fraud labels it and the transactions attached to the case
+    fraud, marks their captures for dispute and closes and replaces the card;
     legitimate labels it genuine and lifts a fraud freeze and the review
     flag; inconclusive records no label and leaves the card as it is.
     """
@@ -157,12 +163,19 @@ def review_case_close(
     )
     label = CASE_LABELS[outcome]
     if label is not None:
-        record = live_transaction_record(authorization=locked.authorization)
-        historical_transaction_label(
-            transaction_id=record.transaction_id, is_fraud=label, label_time=now
-        )
+        _label(authorization=locked.authorization, is_fraud=label, label_time=now)
     actor = Actor(channel=CardStatusChange.Channel.ADMIN, user=analyst)
     if outcome == ReviewCase.Outcome.CONFIRMED_FRAUD:
+        attached = Authorization.objects.filter(
+            pk__in=ReviewCaseTransaction.objects.filter(case=locked).values(
+                "authorization_id"
+            )
+        )
+        for authorization in attached:
+            _label(authorization=authorization, is_fraud=True, label_time=now)
+        captures_fraud_dispute_mark(
+            authorization_ids=[locked.authorization_id, *(a.pk for a in attached)]
+        )
         _card_compromised(card_id=locked.card_id, actor=actor)
     elif outcome == ReviewCase.Outcome.LEGITIMATE:
         _card_release(card_id=locked.card_id, actor=actor)
@@ -177,44 +190,4 @@ def review_case_close(
             "outcome": outcome,
         },
     )
-    return locked
-
-
-def review_case_claim_next(*, analyst: User) -> ReviewCase | None:
-    """Assign the analyst the most urgent, then oldest, open unassigned case.
-
-    Rows another analyst is claiming are locked and skipped (SKIP LOCKED),
-    so concurrent claims never return the same case. None when the queue
-    is empty.
-    """
-    if not analyst.has_perm(WORK_PERMISSION):
-        raise Forbidden("Only fraud analysts claim review cases.")
-    with transaction.atomic():
-        case = (
-            ReviewCase.objects.select_for_update(skip_locked=True)
-            .filter(status=ReviewCase.Status.OPEN, assigned_to__isnull=True)
-            .order_by("priority", "created_at", "pk")
-            .first()
-        )
-        if case is None:
-            return None
-        case.assigned_to = analyst
-        case.status = ReviewCase.Status.IN_REVIEW
-        case.save(update_fields=["assigned_to", "status"])
-    return case
-
-
-@atomic_with_retry
-def review_case_assign(*, case: ReviewCase, analyst: User, actor: User) -> ReviewCase:
-    """A supervisor hands an open case to an analyst."""
-    if not actor.has_perm(ASSIGN_PERMISSION):
-        raise Forbidden("Only fraud supervisors assign review cases.")
-    if not analyst.has_perm(WORK_PERMISSION):
-        raise InvalidInput.for_field("analyst", "This user cannot work fraud cases.")
-    locked = ReviewCase.objects.select_for_update().get(pk=case.pk)
-    if locked.status == ReviewCase.Status.CLOSED:
-        raise Conflict("A closed case cannot be assigned.")
-    locked.assigned_to = analyst
-    locked.status = ReviewCase.Status.IN_REVIEW
-    locked.save(update_fields=["assigned_to", "status"])
     return locked

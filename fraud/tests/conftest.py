@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from django.contrib.auth.models import Group
 
 from fraud.scoring.evaluators import LinearEvaluator
 from fraud.scoring.features import FEATURE_NAMES, RiskEncodings
@@ -119,27 +118,23 @@ def authorize(test_card, amount: int):
 
 
 @pytest.fixture
-def make_staff(db):
-    """Create a staff user in one of accounts.roles' role groups."""
-    from django.apps import apps
-
-    from accounts.models import User
-    from accounts.roles import roles_sync
-
-    def make(username: str, role: str):
-        if not Group.objects.filter(name=role).exists():
-            roles_sync(apps)  # a transactional test flushed the migration's groups
-        user = User.objects.create_user(username=username, is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
-    return make
-
-
-@pytest.fixture
 def worker_media_root(tmp_path, settings, monkeypatch):
     """A media folder the worker process sees too (it reads the environment)."""
     folder = tmp_path / "shared-media"
     monkeypatch.setenv("MEDIA_ROOT", str(folder))
     settings.MEDIA_ROOT = str(folder)
     return folder
+
+
+@pytest.fixture
+def analyst(make_staff):
+    from accounts.roles import FRAUD_ANALYST
+
+    return make_staff("ana", FRAUD_ANALYST)
+
+
+@pytest.fixture
+def supervisor(make_staff):
+    from accounts.roles import FRAUD_SUPERVISOR
+
+    return make_staff("sue", FRAUD_SUPERVISOR)

@@ -7,16 +7,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.roles import FRAUD_ANALYST, FRAUD_SUPERVISOR, SUPPORT_AGENT
+from accounts.roles import FRAUD_ANALYST, SUPPORT_AGENT
 from cards.models import Card
 from fraud.models import FraudAlert, HistoricalTransaction, ReviewCase
+from fraud.services.cases import review_case_assign, review_case_claim_next
 from fraud.services.live import authorization_score, live_transaction_id
-from fraud.services.outcomes import (
-    fraud_alert_answer,
-    review_case_assign,
-    review_case_claim_next,
-    review_case_close,
-)
+from fraud.services.outcomes import fraud_alert_answer, review_case_close
 from fraud.tests.conftest import authorize
 from issuer.kernel.errors import Conflict, Forbidden, InvalidInput
 from issuer.kernel.models import OutboxEvent
@@ -38,16 +34,6 @@ def _history(authorization) -> HistoricalTransaction:
 
 def _card(test_card) -> Card:
     return Card.objects.get(pk=test_card.issued.card.pk)
-
-
-@pytest.fixture
-def analyst(make_staff):
-    return make_staff("ana", FRAUD_ANALYST)
-
-
-@pytest.fixture
-def supervisor(make_staff):
-    return make_staff("sue", FRAUD_SUPERVISOR)
 
 
 # --- "was this you?" -------------------------------------------------------
@@ -241,24 +227,25 @@ def test_an_analyst_cannot_close_a_case_assigned_to_another(
     assert (case.status, case.assigned_to) == ("in_review", other)
 
 
-def _case(test_card, priority, age_minutes):
+def _case(test_card, priority, due_in_minutes):
     authorization = _scored(test_card, HIGH)
     case = ReviewCase.objects.get(authorization=authorization)
     ReviewCase.objects.filter(pk=case.pk).update(
-        priority=priority, created_at=timezone.now() - timedelta(minutes=age_minutes)
+        priority=priority,
+        sla_due_at=timezone.now() + timedelta(minutes=due_in_minutes),
     )
     return case
 
 
 @pytest.mark.django_db
-def test_claim_next_takes_the_most_urgent_then_oldest(
+def test_claim_next_takes_the_most_urgent_then_soonest_due(
     active_model, issue_card, analyst, make_staff
 ):
     card = issue_card()
-    newer_urgent = _case(card, priority=1, age_minutes=5)
-    older_urgent = _case(card, priority=1, age_minutes=30)
-    oldest_high = _case(card, priority=2, age_minutes=90)
-    taken = _case(card, priority=1, age_minutes=60)
+    later_urgent = _case(card, priority=1, due_in_minutes=50)
+    sooner_urgent = _case(card, priority=1, due_in_minutes=20)
+    soonest_high = _case(card, priority=2, due_in_minutes=-30)
+    taken = _case(card, priority=1, due_in_minutes=5)
     ReviewCase.objects.filter(pk=taken.pk).update(
         assigned_to=make_staff("bob", FRAUD_ANALYST)
     )
@@ -266,9 +253,9 @@ def test_claim_next_takes_the_most_urgent_then_oldest(
     claims = [review_case_claim_next(analyst=analyst) for _ in range(4)]
 
     assert [c.pk if c else None for c in claims] == [
-        older_urgent.pk,
-        newer_urgent.pk,
-        oldest_high.pk,
+        sooner_urgent.pk,
+        later_urgent.pk,
+        soonest_high.pk,
         None,
     ]
     assert set(
@@ -312,7 +299,7 @@ def test_two_analysts_claiming_at_once_never_get_the_same_case(
     if connection.vendor != "mysql":
         pytest.skip("needs row locks (MariaDB)")
     card = issue_card()
-    cases = {_case(card, priority=1, age_minutes=n).pk for n in range(6)}
+    cases = {_case(card, priority=1, due_in_minutes=n).pk for n in range(6)}
     analysts = [make_staff(f"a{n}", FRAUD_ANALYST) for n in range(3)]
     claimed: list[int] = []
     lock = threading.Lock()

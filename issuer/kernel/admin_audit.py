@@ -280,13 +280,16 @@ class _Target:
 def _target_from_kwargs(
     model_admin: ModelAdmin | None, kwargs: dict[str, Any]
 ) -> _Target:
-    """The model of the view and the object its URL names, if one."""
+    """The model of the view and the object its URL names: `object_id`, `pk`
+    or `id`, else the one argument or the one named `..._id`."""
     if model_admin is None:
         return _Target()
-    ids = [str(value) for value in kwargs.values()]
+    named = [kwargs[name] for name in ("object_id", "pk", "id") if name in kwargs]
+    ids = named or [value for name, value in kwargs.items() if name.endswith("_id")]
+    if not ids and len(kwargs) == 1:
+        ids = list(kwargs.values())
     return _Target(
-        type=model_admin.opts.label_lower,
-        id=kwargs.get("object_id") or (ids[0] if len(ids) == 1 else ""),
+        type=model_admin.opts.label_lower, id=str(ids[0]) if len(ids) == 1 else ""
     )
 
 

@@ -271,4 +271,13 @@ AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": 30.0},
     "expire-stale-holds": {"task": "cards.expire_stale_holds", "schedule": 15 * 60.0},
+    # Hourly, so a missed run catches up the same day; each run is idempotent.
+    "billing-batch": {"task": "accounts.run_billing", "schedule": 60 * 60.0},
 }
+
+# Billing: minimum payment = max(floor, percent of the balance + interest +
+# fees) + past due, capped at the balance; charge-off after this many days
+# past due.
+MINIMUM_PAYMENT_FLOOR = env.int("MINIMUM_PAYMENT_FLOOR", default=2_500)
+MINIMUM_PAYMENT_PERCENT_BPS = env.int("MINIMUM_PAYMENT_PERCENT_BPS", default=100)
+CHARGE_OFF_DAYS = env.int("CHARGE_OFF_DAYS", default=180)

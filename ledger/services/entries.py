@@ -99,10 +99,11 @@ def record_entry(
 
     The caller validates `legs`, holds the transaction and applies `totals`.
     """
+    effective_at = effective_at or timezone.now()
     entry = JournalEntry.objects.create(
         kind=kind,
         description=description,
-        effective_at=effective_at or timezone.now(),
+        effective_at=effective_at,
         external_ref=external_ref,
         idempotency_key=idempotency_key,
         hold=hold,
@@ -116,6 +117,7 @@ def record_entry(
             side=leg.side,
             amount=leg.amount,
             currency=leg.account.currency,
+            effective_at=effective_at,
         )
         for leg in legs
     )

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from accounts.demo import demo_staff_seed
+from accounts.demo import demo_credit_queue_seed, demo_staff_seed
+from accounts.services.billing import billing_batch_run
 from cards.demo import demo_cardholders_seed, demo_partner_seed, demo_product_seed
 
 
@@ -40,3 +42,9 @@ class Command(BaseCommand):
         self.stdout.write("Cardholder logins (portal):")
         for login in demo_cardholders_seed():
             self.stdout.write(f"  {login.role:<17} {login.username} / {login.password}")
+        billed = billing_batch_run(as_of=timezone.now().date())
+        if billed.statements:
+            self.stdout.write(f"Billing: {billed.statements} statement(s) closed.")
+        proposals = demo_credit_queue_seed()
+        if proposals:
+            self.stdout.write(f"Credit review queue: {proposals} limit proposal(s).")

@@ -4,11 +4,14 @@ and, for changes, the old and new value of each field."""
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
-from accounts.admin import PartnerAdmin
+from accounts.admin.people import PartnerAdmin
 from accounts.models import Partner, User
 from accounts.roles import SUPPORT_AGENT
+from accounts.tests.factories import credit_account_create_for_test
 from accounts.tests.staff_auth import staff_login
+from accounts.tests.statement_data import history_post, statement_create
 from cards.models import Bin, Card
 from cards.tests.factories import BinFactory
 from fraud.models import BatchScoringJob
@@ -394,3 +397,29 @@ def test_a_card_change_records_its_controls_and_never_card_data(
     stored = str(AuditEvent.objects.values().get(pk=event.pk))
     assert issued.pan not in stored
     assert issued.card.pan_fingerprint not in stored
+
+
+def test_a_statement_download_is_a_data_export(staff_client, make_staff):
+    account = credit_account_create_for_test(credit_limit=500_000)
+    history_post(account)
+    statement = statement_create(account)
+    agent = make_staff("statements-desk", SUPPORT_AGENT)
+    client = staff_client(agent)
+    url = reverse(
+        "admin:accounts_statement_document",
+        kwargs={"statement_id": statement.pk, "fmt": "csv"},
+    )
+
+    page = client.get(url.replace(".csv", ".html"))
+    download = client.get(url)
+
+    assert (page.status_code, download.status_code) == (200, 200)
+    event = _only(Action.DATA_EXPORT)  # the page itself is no export
+    assert (event.actor, event.target_type, event.target_id) == (
+        agent,
+        "accounts.statement",
+        str(statement.pk),
+    )
+    assert event.details["filename"] == (
+        f"statement-{account.public_id}-2026-02-01.csv"
+    )

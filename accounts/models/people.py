@@ -1,16 +1,4 @@
-"""People and the identities that reach the issuer.
-
-- User: every login (staff in admin, cardholders in the portal). Staff are
-  users with `is_staff` and one or more role groups (see `roles.py`).
-- Partner: an acquirer, processor or program manager using the REST API.
-- PartnerApiKey: a partner's API key, stored hashed (djangorestframework-
-  api-key), with the scopes it grants. A revoked key never works again.
-- Cardholder: a person with KYC data, optionally linked to a portal user.
-- CreditAccount: a credit line (limit, APR, cycle day, status) owning a
-  bounded receivable in the ledger whose debit limit equals the credit
-  limit; both change together, under the account's row lock.
-- CreditLimitChange: every limit change with who and why (append-only).
-"""
+"""Logins, partners and their API keys, cardholders."""
 
 import uuid
 
@@ -109,71 +97,3 @@ class Cardholder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
-
-
-class CreditAccount(models.Model):
-    """A revolving credit line. Its balances live in the ledger: the receivable
-    (debit normal, bounded by the credit limit) holds posted spend and holds.
-
-    available = credit_limit - posted balance - pending holds, decided under
-    a row lock on this row (see lock_objects.py).
-    """
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        CLOSED = "closed", "Closed"
-        CHARGED_OFF = "charged_off", "Charged off"
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cardholder = models.ForeignKey(
-        Cardholder, on_delete=models.PROTECT, related_name="credit_accounts"
-    )
-    currency = models.CharField(max_length=3)
-    credit_limit = models.BigIntegerField()
-    apr_bps = models.PositiveIntegerField(help_text="Annual rate in basis points.")
-    billing_cycle_day = models.PositiveSmallIntegerField()
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.ACTIVE
-    )
-    receivable = models.OneToOneField(
-        "ledger.LedgerAccount", on_delete=models.PROTECT, related_name="+"
-    )
-    opened_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(credit_limit__gte=0),
-                name="accounts_creditaccount_limit_not_negative",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(billing_cycle_day__gte=1, billing_cycle_day__lte=28),
-                name="accounts_creditaccount_cycle_day_range",
-            ),
-        ]
-        permissions = [("decide_creditlimit", "Can decide credit limit changes")]
-
-    def __str__(self) -> str:
-        return f"Credit account {self.public_id}"
-
-
-class CreditLimitChange(models.Model):
-    """Append-only record of every credit limit change: who, why, from, to."""
-
-    account = models.ForeignKey(
-        CreditAccount, on_delete=models.PROTECT, related_name="limit_changes"
-    )
-    previous_limit = models.BigIntegerField()
-    new_limit = models.BigIntegerField()
-    actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reason = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.previous_limit} -> {self.new_limit}"

@@ -1,0 +1,159 @@
+"""Payments: credited as of receipt, returned when the bank sends them back.
+
+A payment dated into a cycle that is already closed is credited on the
+first day of the open cycle: closed statements never change.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+
+from django.utils import timezone
+
+from accounts.chart import FEE_INCOME, PAYMENTS_CLEARING, program_account
+from accounts.lock_objects import credit_account_lock
+from accounts.models import CreditAccount, Payment, Statement
+from issuer.kernel.db import atomic_with_retry
+from issuer.kernel.errors import Conflict, InvalidInput
+from issuer.kernel.money import validate_amount
+from issuer.kernel.outbox import event_publish
+from ledger.services.entries import credit, debit, entry_post
+
+PAYMENT_KIND = "payment"
+PAYMENT_RETURN_KIND = "payment_return"
+RETURNED_PAYMENT_FEE_KIND = "fee_returned_payment"
+
+
+def _open_cycle_start(account: CreditAccount) -> datetime | None:
+    last_end = (
+        Statement.objects.filter(account=account)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    if last_end is None:
+        return None
+    return datetime.combine(last_end + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@atomic_with_retry
+def credit_account_payment_post(
+    *,
+    account: CreditAccount,
+    amount: int,
+    idempotency_key: str,
+    received_at: datetime | None = None,
+    source: str = Payment.Source.API,
+    description: str = "Payment received",
+) -> Payment:
+    """Credit a payment to the account as of its receipt; once per key."""
+    validate_amount(amount)
+    if source not in Payment.Source.values:
+        raise InvalidInput.for_field("source", f"One of {Payment.Source.values}.")
+    locked = credit_account_lock(account_id=account.pk)
+    existing = Payment.objects.filter(entry__idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    received_at = received_at or timezone.now()
+    open_from = _open_cycle_start(locked)
+    if open_from is not None and received_at < open_from:
+        received_at = open_from
+    entry = entry_post(
+        legs=[
+            debit(program_account(PAYMENTS_CLEARING, locked.currency), amount),
+            credit(locked.receivable, amount),
+        ],
+        kind=PAYMENT_KIND,
+        idempotency_key=idempotency_key,
+        effective_at=received_at,
+        description=description,
+        external_ref=str(locked.public_id),
+    )
+    payment = Payment.objects.create(
+        public_id=entry.public_id,
+        account=locked,
+        amount=amount,
+        currency=locked.currency,
+        source=source,
+        received_at=entry.effective_at,
+        entry=entry,
+    )
+    event_publish(
+        type="payment.received",
+        aggregate_type="account",
+        aggregate_id=str(locked.public_id),
+        payload={
+            "payment_id": str(payment.public_id),
+            "account_id": str(locked.public_id),
+            "amount": amount,
+            "currency": locked.currency,
+            "received_at": entry.effective_at.isoformat(),
+        },
+    )
+    return payment
+
+
+@atomic_with_retry
+def payment_return(
+    *, payment: Payment, reason: str, returned_at: datetime | None = None
+) -> Payment:
+    """The bank sent a payment back: take the credit back and charge the fee.
+
+    The reversal and the account's returned-payment fee post even over the
+    limit (forced): the cardholder owes them either way.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput.for_field("reason", "Say why the payment came back.")
+    account = credit_account_lock(account_id=payment.account_id)
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if locked.status == Payment.Status.RETURNED:
+        raise Conflict("This payment was already returned.")
+    returned_at = max(returned_at or timezone.now(), locked.received_at)
+    open_from = _open_cycle_start(account)
+    if open_from is not None and returned_at < open_from:
+        returned_at = open_from
+    reversal = entry_post(
+        legs=[
+            debit(account.receivable, locked.amount),
+            credit(program_account(PAYMENTS_CLEARING, account.currency), locked.amount),
+        ],
+        kind=PAYMENT_RETURN_KIND,
+        idempotency_key=f"payment-return:{locked.public_id}",
+        effective_at=returned_at,
+        description=f"Payment returned: {reason}"[:255],
+        external_ref=str(account.public_id),
+        forced=True,
+    )
+    if account.returned_payment_fee > 0:
+        entry_post(
+            legs=[
+                debit(account.receivable, account.returned_payment_fee),
+                credit(
+                    program_account(FEE_INCOME, account.currency),
+                    account.returned_payment_fee,
+                ),
+            ],
+            kind=RETURNED_PAYMENT_FEE_KIND,
+            idempotency_key=f"fee-returned-payment:{locked.public_id}",
+            effective_at=returned_at,
+            description="Returned payment fee",
+            external_ref=str(account.public_id),
+            forced=True,
+        )
+    locked.status = Payment.Status.RETURNED
+    locked.returned_at = returned_at
+    locked.return_reason = reason[:255]
+    locked.return_entry = reversal
+    locked.save(
+        update_fields=["status", "returned_at", "return_reason", "return_entry"]
+    )
+    event_publish(
+        type="payment.returned",
+        aggregate_type="account",
+        aggregate_id=str(account.public_id),
+        payload={
+            "payment_id": str(locked.public_id),
+            "account_id": str(account.public_id),
+            "amount": locked.amount,
+        },
+    )
+    return locked

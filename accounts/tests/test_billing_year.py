@@ -1,0 +1,96 @@
+"""A year of billing, run as operations would: the batch every few days.
+
+Three accounts from 2026-01-01: one pays in full by autopay, one pays late
+now and then, one stops paying and is charged off. The ledger's invariants
+hold after every run.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import CreditAccount, Statement
+from accounts.selectors import credit_account_balance
+from accounts.services.billing import billing_batch_run
+from accounts.services.payments import credit_account_payment_post
+from accounts.tests.factories import account_opened_on, purchase_post
+from ledger.models import JournalEntry
+from ledger.verification import ledger_breaches
+
+pytestmark = pytest.mark.django_db
+
+START = date(2026, 1, 1)
+RUN_EVERY_DAYS = 4
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=15)
+
+
+def test_a_year_of_cycles_with_late_payments_and_a_charge_off(capsys):
+    prompt = account_opened_on(START)
+    CreditAccount.objects.filter(pk=prompt.pk).update(autopay="full")
+    late = account_opened_on(START)
+    defaulter = account_opened_on(START)
+    late_months = {3, 6, 9}  # misses the due date these months, pays on the 5th
+
+    day, last_run = START, START
+    while day <= date(2026, 12, 31):
+        spenders = (prompt, late, defaulter) if day.month <= 4 else (prompt, late)
+        for account in spenders:
+            if day.day == 5:
+                purchase_post(account, 40_000 + day.month * 1_000, _at(day))
+        if day.day == 20 and day.month not in late_months:
+            _pay_last_statement(late, day)
+        if day.day == 5 and day.month - 1 in late_months:
+            _pay_last_statement(late, day)
+        if day.day == 20 and day.month <= 2:
+            _pay_last_statement(defaulter, day)
+        if (day - last_run).days >= RUN_EVERY_DAYS:
+            billing_batch_run(as_of=day)
+            last_run = day
+            assert list(ledger_breaches()) == [], day
+        day += timedelta(days=1)
+
+    call_command("close_statements", "--as-of", "2026-12-31")
+    assert "statements closed: 0" in capsys.readouterr().out  # all caught up
+
+    prompt_statements = Statement.objects.filter(account=prompt)
+    assert prompt_statements.count() == 12
+    assert sum(s.interest for s in prompt_statements) == 0
+    assert not JournalEntry.objects.filter(
+        kind="fee_late", external_ref=str(prompt.public_id)
+    ).exists()
+
+    late_fees = JournalEntry.objects.filter(
+        kind="fee_late", external_ref=str(late.public_id)
+    ).count()
+    assert late_fees == len(late_months)
+    assert sum(s.interest for s in Statement.objects.filter(account=late)) > 0
+    late.refresh_from_db()
+    assert late.delinquent_since is None  # caught up every time
+
+    defaulter.refresh_from_db()
+    assert defaulter.status == CreditAccount.Status.CHARGED_OFF
+    # Minimum missed from the due date 2026-03-25; charged off 180 days on.
+    assert defaulter.charged_off_at.date() == date(2026, 3, 25) + timedelta(days=180)
+    assert credit_account_balance(account=defaulter).posted_balance == 0
+    assert not Statement.objects.filter(
+        account=defaulter, period_end__gt=defaulter.charged_off_at.date()
+    ).exists()
+    assert list(ledger_breaches()) == []
+
+
+def _pay_last_statement(account: CreditAccount, day: date) -> None:
+    statement = (
+        account.statements.filter(period_end__lt=day).order_by("-period_end").first()
+    )
+    if statement is None or statement.new_balance <= 0:
+        return
+    credit_account_payment_post(
+        account=account,
+        amount=statement.new_balance,
+        idempotency_key=f"year:{account.pk}:{day.isoformat()}",
+        received_at=_at(day),
+    )

@@ -1,0 +1,359 @@
+"""Each staff role can do exactly its part of the admin; everything else is refused.
+
+The expected matrix is written out here by hand (not read from
+`accounts.roles`), so a change to the roles that grants or drops an ability
+fails this test until the matrix below agrees. Pages are refused with 403;
+actions a role may not take are not offered and change nothing.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import CreditDecision, CreditLimitProposal
+from accounts.roles import (
+    CREDIT_OFFICER,
+    FRAUD_ANALYST,
+    FRAUD_SUPERVISOR,
+    PROGRAM_ADMIN,
+    SUPPORT_AGENT,
+)
+from accounts.services.credit_decisions import credit_limit_proposal_create
+from accounts.services.payments import credit_account_payment_post
+from cards.models import Card
+from fraud.models import ModelVersion, ReviewCase, Rule
+from fraud.services.live import authorization_score
+from fraud.services.rules import rule_create
+from fraud.tests.conftest import ACTIVE_WEIGHTS, authorize, register_model
+
+pytestmark = pytest.mark.django_db
+
+SA, FA, FS, CO, PA = (
+    SUPPORT_AGENT,
+    FRAUD_ANALYST,
+    FRAUD_SUPERVISOR,
+    CREDIT_OFFICER,
+    PROGRAM_ADMIN,
+)
+NO_ROLE = "Staff without a role"
+ROLES = (SA, FA, FS, CO, PA, NO_ROLE)
+
+# Changelists: who may open them.
+PAGES: dict[str, set[str]] = {
+    "accounts/user": {PA},
+    "accounts/partner": {PA},
+    "accounts/partnerapikey": {PA},
+    "accounts/cardholder": {SA, FA, FS, CO},
+    "accounts/creditaccount": {SA, CO},
+    "accounts/creditlimitproposal": {CO},
+    "accounts/creditdecision": {CO},
+    "accounts/payment": {SA, CO},
+    "accounts/statement": {SA, CO},
+    "cards/bin": {PA},
+    "cards/cardproduct": {PA},
+    "cards/velocityrule": {PA},
+    "cards/card": {SA, FA, FS},
+    "cards/authorization": {SA, FA, FS},
+    "cards/capture": {SA},
+    "cards/refund": {SA},
+    "fraud/reviewcase": {FA, FS},
+    "fraud/rule": {FA, FS},
+    "fraud/rulehit": {FA, FS},
+    "fraud/modelversion": {FS},
+    "fraud/batchscoringjob": {FS},
+    "fraud/historicaltransaction": {FS},
+    "ledger/ledgeraccount": {PA},
+    "ledger/journalentry": {PA},
+    "ledger/ledgerhold": {PA},
+    "kernel/auditevent": {FS, PA},
+    "otp_totp/totpdevice": {PA},
+    "axes/accessattempt": {PA},
+}
+
+# Add forms: who may create.
+ADDS: dict[str, set[str]] = {
+    "accounts/user": {PA},
+    "accounts/partner": {PA},
+    "cards/bin": {PA},
+    "cards/cardproduct": {PA},
+    "cards/velocityrule": {PA},
+    "fraud/rule": {FS},
+    "fraud/batchscoringjob": {FS},
+}
+
+
+class World:
+    """What the actions act on; each action makes its own objects."""
+
+    def __init__(self, issue_card, make_staff) -> None:
+        self.issue_card = issue_card
+        self.analyst = make_staff("matrix-analyst", FA)
+
+    def card(self) -> Card:
+        return Card.objects.get(pk=self.issue_card().issued.card.pk)
+
+    def case(self, **changes) -> ReviewCase:
+        sandbox = self.issue_card()
+        authorization = authorize(sandbox, 4_500)
+        authorization_score(authorization=authorization)
+        case = ReviewCase.objects.get(authorization=authorization)
+        if changes:
+            ReviewCase.objects.filter(pk=case.pk).update(**changes)
+            case.refresh_from_db()
+        return case
+
+    def proposal(self) -> CreditLimitProposal:
+        account = self.issue_card().issued.card.account
+        return credit_limit_proposal_create(
+            account=account, proposed_limit=150_000, reasons=["On-time payments"]
+        )
+
+
+def _action(client: Client, changelist: str, action: str, pks, **fields) -> None:
+    url = f"/admin/{changelist}/"
+    selection = {"action": action, "_selected_action": list(pks)}
+    client.post(url, selection)
+    client.post(url, {**selection, "apply": "1", **fields})
+
+
+def _freeze(client: Client, world: World) -> bool:
+    card = world.card()
+    _action(client, "cards/card", "freeze_cards", [card.pk])
+    card.refresh_from_db()
+    return card.status == "frozen"
+
+
+def _unfreeze(client: Client, world: World) -> bool:
+    card = world.card()
+    Card.objects.filter(pk=card.pk).update(status="frozen")
+    _action(client, "cards/card", "unfreeze_cards", [card.pk])
+    card.refresh_from_db()
+    return card.status == "active"
+
+
+def _replace(client: Client, world: World) -> bool:
+    card = world.card()
+    _action(client, "cards/card", "replace_cards", [card.pk])
+    card.refresh_from_db()
+    return card.status == "closed"
+
+
+def _activate_model(client: Client, world: World) -> bool:
+    version = register_model(weights=ACTIVE_WEIGHTS)  # cases still open after it
+    _action(client, "fraud/modelversion", "activate", [version.pk])
+    version.refresh_from_db()
+    return version.status == ModelVersion.Status.ACTIVE
+
+
+def _manage_rules(client: Client, world: World) -> bool:
+    rule = rule_create(
+        name="matrix rule",
+        conditions=[{"feature": "amount", "operator": ">=", "threshold": 900}],
+        action="flag",
+        mode="shadow",
+        created_by=world.analyst,
+    )
+    _action(client, "fraud/rule", "make_active", [rule.pk])
+    rule.refresh_from_db()
+    return rule.mode == Rule.Mode.ACTIVE
+
+
+def _claim(client: Client, world: World) -> bool:
+    case = world.case()
+    response = client.post(reverse("admin:fraud_reviewcase_claim_next"))
+    case.refresh_from_db()
+    return response.status_code == 302 and case.assigned_to_id is not None
+
+
+def _decide_case(client: Client, world: World) -> bool:
+    case = world.case()
+    client.post(
+        reverse("admin:fraud_reviewcase_change", args=[case.pk]),
+        {"outcome": "legitimate", "outcome_reason": "Known traveller"},
+    )
+    case.refresh_from_db()
+    return case.status == "closed"
+
+
+def _bulk_close(client: Client, world: World) -> bool:
+    case = world.case()
+    _action(client, "fraud/reviewcase", "close_as_legitimate", [case.pk], reason="Fine")
+    case.refresh_from_db()
+    return case.status == "closed"
+
+
+def _escalate(client: Client, world: World) -> bool:
+    case = world.case()
+    _action(client, "fraud/reviewcase", "escalate_cases", [case.pk], reason="Unsure")
+    case.refresh_from_db()
+    return case.is_escalated
+
+
+def _assign(client: Client, world: World) -> bool:
+    case = world.case()
+    _action(
+        client,
+        "fraud/reviewcase",
+        "assign_cases",
+        [case.pk],
+        analyst=world.analyst.pk,
+    )
+    case.refresh_from_db()
+    return case.assigned_to_id == world.analyst.pk
+
+
+def _reopen(client: Client, world: World) -> bool:
+    case = world.case(status="closed", outcome="inconclusive", outcome_reason="-")
+    _action(client, "fraud/reviewcase", "reopen_cases", [case.pk], reason="New facts")
+    case.refresh_from_db()
+    return case.status == "open"
+
+
+def _decide_credit(client: Client, world: World) -> bool:
+    proposal = world.proposal()
+    client.post(
+        reverse("admin:accounts_creditlimitproposal_change", args=[proposal.pk]),
+        {"decision": "approve", "reason": "Good payer"},
+    )
+    return CreditDecision.objects.filter(proposal=proposal).exists()
+
+
+def _bulk_decide_credit(client: Client, world: World) -> bool:
+    proposal = world.proposal()
+    _action(
+        client,
+        "accounts/creditlimitproposal",
+        "reject_proposals",
+        [proposal.pk],
+        reason="Not now",
+    )
+    return CreditDecision.objects.filter(proposal=proposal).exists()
+
+
+def _return_payment(client: Client, world: World) -> bool:
+    account = world.issue_card().issued.card.account
+    payment = credit_account_payment_post(
+        account=account, amount=1_000, idempotency_key=f"matrix:{account.pk}"
+    )
+    _action(client, "accounts/payment", "return_payments", [payment.pk], reason="R01")
+    payment.refresh_from_db()
+    return payment.status == "returned"
+
+
+def _record_payment(client: Client, world: World) -> bool:
+    account = world.issue_card().issued.card.account
+    _action(
+        client,
+        "accounts/creditaccount",
+        "record_payment",
+        [account.pk],
+        amount="12.50",
+        reference=f"matrix-{account.pk}",
+    )
+    return account.payments.filter(amount=1_250, source="admin").exists()
+
+
+ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
+    "freeze a card": (_freeze, {SA, FS}),
+    "unfreeze a card": (_unfreeze, {SA, FS}),
+    "replace a card": (_replace, {SA}),
+    "activate a model": (_activate_model, {FS}),
+    "switch a rule on": (_manage_rules, {FS}),
+    "claim a case": (_claim, {FA, FS}),
+    "decide a case": (_decide_case, {FA, FS}),
+    "close cases in bulk": (_bulk_close, {FA, FS}),
+    "escalate a case": (_escalate, {FA, FS}),
+    "assign a case": (_assign, {FS}),
+    "reopen a case": (_reopen, {FS}),
+    "decide a credit limit": (_decide_credit, {CO}),
+    "decide credit limits in bulk": (_bulk_decide_credit, {CO}),
+    "return a payment": (_return_payment, {CO}),
+    "record a payment": (_record_payment, {SA, CO}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_can_do_exactly_its_part(
+    role, active_model, issue_card, make_staff, staff_client
+):
+    if role == NO_ROLE:
+        user = make_staff("matrix-nobody", FA)
+        user.groups.clear()
+    else:
+        user = make_staff("matrix-user", role)
+    client = staff_client(user)
+    world = World(issue_card, make_staff)
+
+    pages = {
+        f"view {name}": client.get(f"/admin/{name}/").status_code for name in PAGES
+    }
+    adds = {
+        f"add {name}": client.get(f"/admin/{name}/add/").status_code for name in ADDS
+    }
+    done = {name: attempt(client, world) for name, (attempt, _) in ACTIONS.items()}
+
+    expected_pages = {
+        f"view {name}": 200 if role in roles else 403 for name, roles in PAGES.items()
+    }
+    expected_adds = {
+        f"add {name}": 200 if role in roles else 403 for name, roles in ADDS.items()
+    }
+    expected_done = {name: role in roles for name, (_, roles) in ACTIONS.items()}
+    assert pages == expected_pages
+    assert adds == expected_adds
+    assert done == expected_done
+    assert client.get("/admin/").status_code == 200
+
+
+def test_no_admin_page_shows_a_full_card_number(
+    active_model, test_card, make_staff, staff_client
+):
+    """Support and fraud staff see the last four digits only, everywhere."""
+    case_page_user = make_staff("pan-analyst", FA)
+    support = make_staff("pan-support", SA)
+    authorization = authorize(test_card, 4_500)
+    authorization_score(authorization=authorization)
+    case = ReviewCase.objects.get(authorization=authorization)
+    card = test_card.issued.card
+    masked = f"•••• {test_card.issued.pan[-4:]}"
+    pages = [
+        (support, f"/admin/cards/card/{card.pk}/change/", masked),
+        (support, "/admin/cards/card/", masked),
+        (support, f"/admin/cards/authorization/{authorization.pk}/change/", ""),
+        (support, f"/admin/accounts/creditaccount/{card.account_id}/change/", ""),
+        (case_page_user, f"/admin/fraud/reviewcase/{case.pk}/change/", masked),
+    ]
+
+    bodies = [(staff_client(user).get(url), shown) for user, url, shown in pages]
+
+    assert [body.status_code for body, _ in bodies] == [200] * len(pages)
+    for body, shown in bodies:
+        html = body.content.decode()
+        assert test_card.issued.pan not in html
+        assert test_card.issued.pan[:6] not in html
+        assert shown in html
+
+
+def test_related_objects_link_to_each_other(
+    active_model, test_card, make_staff, staff_client
+):
+    """From a credit line to its cards, from a card to its transactions and back."""
+    support = make_staff("links-support", SA)
+    authorization = authorize(test_card, 1_000)
+    card = test_card.issued.card
+    client = staff_client(support)
+
+    account_page = client.get(
+        f"/admin/accounts/creditaccount/{card.account_id}/change/"
+    )
+    cards = client.get(f"/admin/cards/card/?account__id__exact={card.account_id}")
+    transactions = client.get(f"/admin/cards/authorization/?card__id__exact={card.pk}")
+
+    assert f"/admin/cards/card/?account__id__exact={card.account_id}" in (
+        account_page.content.decode()
+    )
+    assert f"/admin/cards/card/{card.pk}/change/" in cards.content.decode()
+    assert str(authorization.public_id) in transactions.content.decode()
+    assert f"/admin/cards/card/{card.pk}/change/" in transactions.content.decode()
