@@ -93,6 +93,8 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()  # password, lockout, is_staff
         user = self.get_user()
+        if user is None:
+            return cleaned  # a field was left empty; its error is shown
         device = staff_totp_device(user=user)
         if device is None:
             self.needs_enrollment = True

@@ -236,3 +236,33 @@ def test_an_enrolled_user_cannot_enrol_another_device_by_password(client, agent)
     assert response.status_code == 200
     assert TOTPDevice.objects.filter(user=agent).count() == 1
     assert client.get("/admin/second-factor/").status_code == 302
+
+
+def test_a_login_without_a_password_asks_for_it(client, agent):
+    staff_device(agent)
+
+    response = client.post(LOGIN, {"username": "agent", "password": ""})
+
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+
+
+def test_wrong_enrolment_codes_lock_the_username_out(client, agent, settings):
+    """Guessing codes on the enrolment page counts like wrong passwords: the
+    lockout ends the enrolment and the login stays refused."""
+    _enrollment_page(client)
+    device = TOTPDevice.objects.get(user=agent)
+    wrong = "000000" if totp_code(device) != "000000" else "111111"
+
+    statuses = [
+        client.post("/admin/second-factor/", {"otp_token": wrong}).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    after = client.get("/admin/second-factor/")
+
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert (after.status_code, after["Location"]) == (302, "/admin/login/")
+    assert _log_in(client).status_code == 429
+    device.refresh_from_db()
+    assert not device.confirmed
