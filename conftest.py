@@ -1,6 +1,8 @@
-"""Project-wide fixtures: API clients, partners, staff sign-in, a real Celery worker."""
+"""Project-wide fixtures: API clients, partners, staff sign-in, a real Celery
+worker and Debian's Chromium driven by Playwright."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
@@ -20,6 +23,8 @@ from accounts.tests.staff_auth import staff_login as _staff_login
 from issuer.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent
+SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
+_STARTED = pytest.StashKey[float]()
 
 
 @pytest.fixture
@@ -192,6 +197,83 @@ def _wait_for_worker(
     raise RuntimeError(f"Celery worker did not start: {log_path.read_text()[-2000:]}")
 
 
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright, for one test; fails
+    (never skips) when it is missing. CHROMIUM_PATH overrides /usr/bin/chromium.
+
+    Playwright's sync API keeps an event loop running in this thread while it
+    lives, which Django takes for async code and refuses the ORM. The tests
+    stay synchronous, so Django's check is off for the test, and only for it:
+    a browser kept for the session would leave it off for every later test
+    of the process and the subprocesses they start (`check --deploy` then
+    fails), and turning it back on would break them. Launching takes about
+    a second.
+    """
+    from playwright.sync_api import sync_playwright
+
+    executable = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    if not executable.is_file():
+        pytest.fail(
+            f"Chromium not found at {executable}: apt-get install chromium "
+            "(or set CHROMIUM_PATH)."
+        )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def browser_context(browser: Any) -> Iterator[Any]:
+    """A fresh browser profile (cookies, storage) for one test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def staff_browser_login(
+    live_server: Any, staff_client: Callable[..., Client]
+) -> Callable[[Any, Any], None]:
+    """Sign a staff user in to a browser context on the live server: the
+    session of `staff_client`'s sign-in, copied into the browser."""
+
+    def login(context: Any, user: Any) -> None:
+        cookie = staff_client(user).cookies[settings.SESSION_COOKIE_NAME]
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": cookie.value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    return login
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """Save a full-page screenshot as var/artifacts/screenshots/<test>.png
+    (kept by CI); `suffix` names a second one of the same test."""
+
+    def take(page: Any, suffix: str = "") -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name + suffix)
+        path = SCREENSHOTS / f"{name.strip('-')}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
 @pytest.fixture(autouse=True)
 def _forget_cached_program_accounts() -> Iterator[None]:
     """Each test's database starts empty; cached ledger rows would be stale."""
@@ -206,6 +288,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mysql_only: needs MariaDB/MySQL row locks (CI always has them)"
     )
+    config.stash[_STARTED] = time.time()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
@@ -225,3 +308,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
             reporter.write_line(f"{len(skipped)} test(s) skipped in CI: failing.")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say where this run's browser screenshots are (CI keeps the folder)."""
+    started = config.stash.get(_STARTED, 0.0)
+    taken = sorted(
+        path.name
+        for path in SCREENSHOTS.glob("*.png")
+        if path.stat().st_mtime >= started
+    )
+    if taken:
+        terminalreporter.write_line(
+            f"Browser screenshots ({len(taken)}) in {SCREENSHOTS}: {', '.join(taken)}"
+        )

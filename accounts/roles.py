@@ -25,7 +25,8 @@ STAFF_ROLES = (
 # are skipped and picked up by the migration that adds them.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Helps cardholders: looks them up (cards masked), freezes, replaces;
-    # reads and downloads their statements.
+    # reads and downloads their statements; records payments; submits their
+    # disputes to the network or withdraws them on request.
     SUPPORT_AGENT: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
@@ -38,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.view_refund",
         "accounts.view_payment",
         "accounts.add_payment",
+        "cards.view_dispute",
+        "cards.submit_dispute",
     ),
     # Works fraud cases from the queue; reads rules and their hits.
     FRAUD_ANALYST: (
@@ -48,14 +51,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.work_reviewcase",
         "fraud.view_rule",
         "fraud.view_rulehit",
+        "dashboards.view_dashboards",
     ),
     # An analyst who also assigns and reopens cases, manages rules, models
-    # and batch scoring, and may freeze a card; reads the audit trail.
+    # and batch scoring, and may freeze a card; reads disputes (fraud disputes
+    # label the history) and the audit trail.
     FRAUD_SUPERVISOR: (
         "accounts.view_cardholder",
         "cards.view_card",
         "cards.view_authorization",
         "cards.freeze_card",
+        "cards.view_dispute",
         "fraud.view_reviewcase",
         "fraud.work_reviewcase",
         "fraud.assign_reviewcase",
@@ -68,9 +74,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fraud.add_batchscoringjob",
         "fraud.view_modelversion",
         "fraud.activate_modelversion",
+        "dashboards.view_dashboards",
+        "dashboards.view_impactassumptions",
+        "dashboards.change_impactassumptions",
         "kernel.view_auditevent",
     ),
-    # Decides credit limits from the credit review queue; reads statements.
+    # Decides credit limits from the credit review queue; reads statements;
+    # returns payments; records the network's decision on disputes (it moves
+    # the cardholder's balance).
     CREDIT_OFFICER: (
         "accounts.view_cardholder",
         "accounts.view_creditaccount",
@@ -82,6 +93,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_payment",
         "accounts.add_payment",
         "accounts.return_payment",
+        "cards.view_dispute",
+        "cards.resolve_dispute",
     ),
     # Runs the program: BINs, products, velocity rules, partners, staff
     # (with their second factors and lockouts); reads the audit trail.
@@ -109,6 +122,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "ledger.view_posting",
         "ledger.view_ledgerhold",
         "auth.view_group",
+        "dashboards.view_dashboards",
+        "dashboards.view_impactassumptions",
+        "dashboards.change_impactassumptions",
         "kernel.view_auditevent",
         # Reset a staff member's second factor (they enrol again) and lift a
         # login lockout.

@@ -402,3 +402,6 @@ class RefundAdmin(ReadOnlyAdmin):
 class VelocityRuleAdmin(admin.ModelAdmin):
     list_display = ("name", "window_seconds", "max_count", "max_amount", "is_active")
     list_editable = ("is_active",)
+
+
+from cards import admin_disputes  # noqa: E402, F401 - registers the dispute admin

@@ -4,7 +4,7 @@ MySQL/MariaDB lock joined rows too, so each lock reads one table and related
 rows are loaded apart, unlocked.
 """
 
-from cards.models import Authorization, Card
+from cards.models import Authorization, Card, Dispute
 
 
 def card_lock(*, card_id: int) -> Card:
@@ -21,4 +21,14 @@ def authorization_lock(*, authorization_id: int) -> Authorization:
         related.card,
         related.account,
     )
+    return locked
+
+
+def dispute_lock(*, dispute_id: int) -> Dispute:
+    """Lock one dispute row; its capture, card and authorization load apart."""
+    locked = Dispute.objects.select_for_update().get(pk=dispute_id)
+    related = Dispute.objects.select_related(
+        "capture__card", "capture__authorization"
+    ).get(pk=dispute_id)
+    locked.capture = related.capture
     return locked

@@ -21,6 +21,7 @@ Card numbers, their ciphertexts and CVVs never live in this catalogue; the
 card-data primitives are in `cards.security`.
 """
 
+import datetime
 import uuid
 
 from django.db import models
@@ -538,3 +539,208 @@ class Refund(ClearedMovement):
 
     def __str__(self) -> str:
         return f"refund {self.amount} {self.currency}"
+
+
+DISPUTE_OPEN_STATUSES = ("filed", "submitted")
+DISPUTE_CLOSED_STATUSES = ("won", "lost", "withdrawn")
+
+
+class DisputeQuerySet(models.QuerySet["Dispute"]):
+    def open(self) -> "DisputeQuerySet":
+        return self.filter(status__in=DISPUTE_OPEN_STATUSES)
+
+    def overdue(self, *, now: datetime.datetime) -> "DisputeQuerySet":
+        """Open disputes past a deadline: not submitted in time, or undecided."""
+        return self.filter(
+            Q(status="filed", submission_due_at__lt=now)
+            | Q(status__in=DISPUTE_OPEN_STATUSES, decision_due_at__lt=now)
+        )
+
+
+class Dispute(models.Model):
+    """A cardholder's dispute of a cleared transaction (a capture).
+
+    Filing posts a provisional credit to the account at once (ledger kind
+    "dispute_credit"). Staff submit the dispute to the network, which
+    decides it: won keeps the credit and recovers the money from the
+    merchant's side ("dispute_won"); lost takes the credit back
+    ("dispute_reversal", posted even past the limit). A withdrawn dispute
+    also takes the credit back.
+
+    Status: filed -> submitted -> won | lost; filed or submitted ->
+    withdrawn. Deadlines are fixed when filed: submit to the network by
+    `submission_due_at`, decide by `decision_due_at` (see
+    cards.services.disputes).
+
+    Invariants, also held by the database: the amount is positive; at most
+    one dispute per capture is open (`open_capture` is the capture while
+    open, null after, under a unique constraint: MariaDB has no partial
+    indexes); a closed dispute has its resolution time and entry, an open
+    one has neither; a submitted or decided one has its submission time.
+    The amount never exceeds what is left of the capture (checked by the
+    service under the account lock).
+    """
+
+    class Reason(models.TextChoices):
+        FRAUD = "fraud", "Fraud (not made by the cardholder)"
+        NOT_RECEIVED = "not_received", "Goods or services not received"
+        NOT_AS_DESCRIBED = "not_as_described", "Not as described or defective"
+        DUPLICATE = "duplicate", "Duplicate charge"
+        WRONG_AMOUNT = "wrong_amount", "Wrong amount charged"
+        CANCELLED = "cancelled", "Cancelled order or subscription"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        FILED = "filed", "Filed"
+        SUBMITTED = "submitted", "Submitted to the network"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    capture = models.ForeignKey(
+        Capture, on_delete=models.PROTECT, related_name="disputes"
+    )
+    open_capture = models.ForeignKey(
+        Capture,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The capture while the dispute is open; empty once closed.",
+    )
+    account = models.ForeignKey(
+        "accounts.CreditAccount", on_delete=models.PROTECT, related_name="disputes"
+    )
+    amount = models.BigIntegerField(help_text="Minor units.")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    description = models.TextField(max_length=2_000)
+    evidence = models.FileField(upload_to="disputes/", blank=True, max_length=200)
+    evidence_name = models.CharField(
+        max_length=120, blank=True, help_text="The evidence file's name as uploaded."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.FILED, db_index=True
+    )
+    filed_at = models.DateTimeField(db_index=True)
+    filed_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The cardholder or staff member who filed it.",
+    )
+    submission_due_at = models.DateTimeField(help_text="Submit to the network by then.")
+    decision_due_at = models.DateTimeField(help_text="Decide by then.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    provisional_credit_entry = models.OneToOneField(
+        "ledger.JournalEntry", on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_entry = models.OneToOneField(
+        "ledger.JournalEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolution_note = models.TextField(max_length=2_000, blank=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        indexes = [models.Index(fields=["account", "filed_at"])]
+        permissions = [
+            ("submit_dispute", "Can submit disputes to the network"),
+            ("resolve_dispute", "Can record disputes as won or lost"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="cards_dispute_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"),
+                name="cards_dispute_currency_iso4217",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    reason__in=[
+                        "fraud",
+                        "not_received",
+                        "not_as_described",
+                        "duplicate",
+                        "wrong_amount",
+                        "cancelled",
+                        "other",
+                    ]
+                ),
+                name="cards_dispute_reason_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["open_capture"], name="cards_dispute_one_open_per_capture"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=DISPUTE_OPEN_STATUSES,
+                    open_capture__isnull=False,
+                    open_capture=F("capture"),
+                    resolved_at__isnull=True,
+                    resolution_entry__isnull=True,
+                )
+                | Q(
+                    status__in=DISPUTE_CLOSED_STATUSES,
+                    open_capture__isnull=True,
+                    resolved_at__isnull=False,
+                    resolution_entry__isnull=False,
+                ),
+                name="cards_dispute_status_matches_resolution",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["filed", "withdrawn"])
+                | Q(submitted_at__isnull=False),
+                name="cards_dispute_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    submission_due_at__gte=F("filed_at"),
+                    decision_due_at__gte=F("submission_due_at"),
+                ),
+                name="cards_dispute_deadlines_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.public_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in DISPUTE_OPEN_STATUSES
+
+    def overdue_deadline(self, *, now: datetime.datetime) -> str:
+        """Which deadline an open dispute has passed: "submission", "decision"
+        or "" (none, or closed)."""
+        if not self.is_open:
+            return ""
+        if self.status == self.Status.FILED and self.submission_due_at < now:
+            return "submission"
+        if self.decision_due_at < now:
+            return "decision"
+        return ""

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import Partner
-from cards.models import Authorization, Card
+from cards.models import Authorization, Card, Dispute
 
 
 def cards_for_partner(*, partner: Partner) -> QuerySet[Card]:
@@ -21,3 +21,13 @@ def authorizations_for_partner(*, partner: Partner) -> QuerySet[Authorization]:
     return Authorization.objects.select_related(
         "card", "account", "account__receivable", "hold"
     ).filter(partner=partner)
+
+
+def disputes_for_partner(*, partner: Partner) -> QuerySet[Dispute]:
+    """Disputes on the accounts the partner may see (as `cards_for_partner`)."""
+    return Dispute.objects.select_related(
+        "account", "capture__card", "capture__authorization"
+    ).filter(
+        Q(account__cardholder__program_partner=partner)
+        | Q(account__cardholder__program_partner__isnull=True)
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cards import apis, apis_program
+from cards import apis, apis_disputes, apis_program
 
 urlpatterns = [
     path(
@@ -20,6 +20,16 @@ urlpatterns = [
     ),
     path("captures", apis.ForceCaptureApi.as_view(), name="force-captures"),
     path("refunds", apis.RefundCreateApi.as_view(), name="refunds"),
+    path(
+        "disputes/<str:dispute_id>",
+        apis_disputes.DisputeDetailApi.as_view(),
+        name="dispute-detail",
+    ),
+    path(
+        "accounts/<str:account_id>/disputes",
+        apis_disputes.AccountDisputeListApi.as_view(),
+        name="account-disputes",
+    ),
     path(
         "cardholders",
         apis_program.CardholderListCreateApi.as_view(),

@@ -3,7 +3,9 @@ at a chosen rate, through the real partner API of a running server.
 
 Sandbox cards are issued in-process at the start; their numbers live only in
 this process's memory. Approved authorizations are mostly captured, a few
-reversed, so the ledger sees the whole lifecycle.
+reversed, so the ledger sees the whole lifecycle. With `LiveFeedback`, the
+simulator also answers the fraud system as cardholders, analysts and
+chargebacks would (see `fraud.live_feedback`).
 """
 
 import json
@@ -20,12 +22,14 @@ from datetime import date
 from accounts.models import Partner, Scope
 from accounts.services.partners import partner_api_key_issue, partner_create
 from cards.services.sandbox import SandboxCard, sandbox_cards_issue
+from fraud.live_feedback import LiveFeedback
 from fraud.simulation import SimulationConfig, Simulator
 from issuer.kernel.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 SIMULATOR_PARTNER = "Traffic Simulator"
 API_CHANNELS = {"pos", "contactless", "ecommerce", "atm"}
+CARD_LIMIT = 500_000
 
 
 @dataclass
@@ -47,7 +51,13 @@ def simulator_api_key() -> str:
 
 class LiveTraffic:
     def __init__(
-        self, *, base_url: str, api_key: str, cards: list[SandboxCard], seed: int
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        cards: list[SandboxCard],
+        seed: int,
+        feedback: LiveFeedback | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise InvalidInput.for_field("url", "Give an http:// or https:// URL.")
@@ -56,6 +66,7 @@ class LiveTraffic:
         self.cards = cards
         self.rng = random.Random(seed)
         self.stats = TrafficStats()
+        self.feedback = feedback
 
     def _post(self, path: str, body: dict) -> dict:
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
@@ -72,7 +83,8 @@ class LiveTraffic:
 
     def send(self, transaction: dict) -> None:
         """Authorize one simulated transaction; capture or reverse approvals."""
-        card = self.cards[hash(transaction["card_ref"]) % len(self.cards)]
+        card_index = hash(transaction["card_ref"]) % len(self.cards)
+        card = self.cards[card_index]
         channel = transaction["channel"]
         body = {
             "pan": card.issued.pan,
@@ -93,12 +105,29 @@ class LiveTraffic:
             result = self._post("/api/v1/authorizations", body)
             self.stats.sent += 1
             self.stats.outcomes[result["status"]] += 1
+            if self.feedback is not None:
+                self.feedback.record(
+                    authorization_id=result["id"],
+                    is_fraud=bool(transaction.get("is_fraud")),
+                    card_index=card_index,
+                )
             if result["status"] == "approved":
                 action = "capture" if self.rng.random() < 0.9 else "reverse"
                 self._post(f"/api/v1/authorizations/{result['id']}/{action}", {})
         except (urllib.error.URLError, TimeoutError, KeyError) as exc:
             self.stats.errors += 1
             logger.warning("simulated authorization failed: %s", exc)
+
+    def _settle_feedback(self) -> None:
+        """Give the due feedback; cards it closed as compromised are swapped
+        for new sandbox cards (the simulator never learns replacements' PANs)."""
+        if self.feedback is None:
+            return
+        closed = self.feedback.settle().closed_card_indexes
+        if closed:
+            fresh = sandbox_cards_issue(count=len(closed), limit=CARD_LIMIT)
+            for index, card in zip(sorted(closed), fresh, strict=True):
+                self.cards[index] = card
 
     def run(
         self,
@@ -120,8 +149,10 @@ class LiveTraffic:
             if duration is not None and time.monotonic() - started >= duration:
                 break
             self.send(transaction)
-            if on_progress and number % 20 == 19:
-                on_progress(self.stats)
+            if number % 20 == 19:
+                self._settle_feedback()
+                if on_progress:
+                    on_progress(self.stats)
             pause = started + (number + 1) * interval - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
@@ -129,10 +160,20 @@ class LiveTraffic:
 
 
 def live_traffic_start(
-    *, base_url: str, cards: int, rate: float, duration: float | None, seed: int
+    *,
+    base_url: str,
+    cards: int,
+    rate: float,
+    duration: float | None,
+    seed: int,
+    feedback: LiveFeedback | None = None,
 ) -> LiveTraffic:
     """Issue sandbox cards and return a driver ready to run."""
-    test_cards = list(sandbox_cards_issue(count=cards, limit=500_000))
+    test_cards = list(sandbox_cards_issue(count=cards, limit=CARD_LIMIT))
     return LiveTraffic(
-        base_url=base_url, api_key=simulator_api_key(), cards=test_cards, seed=seed
+        base_url=base_url,
+        api_key=simulator_api_key(),
+        cards=test_cards,
+        seed=seed,
+        feedback=feedback,
     )

@@ -1,4 +1,5 @@
-"""Top-level routes: staff admin, partner API, its schema, health and metrics."""
+"""Top-level routes: staff admin and dashboards, partner API, its schema,
+health and metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -14,6 +15,7 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/dashboards/", include("fraud.dashboards.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -36,9 +36,13 @@ done
 
 echo
 echo "Staff admin:  http://127.0.0.1:${PORT}/admin/"
+echo "Dashboards:   http://127.0.0.1:${PORT}/staff/dashboards/"
 echo "API docs:     http://127.0.0.1:${PORT}/api/docs/"
 echo "Health:       http://127.0.0.1:${PORT}/healthz"
 echo "Live traffic: ${RATE} authorizations/s from the simulator (DEMO_TRAFFIC_RATE)"
-$PY manage.py simulate --live --url "http://127.0.0.1:${PORT}" --rate "$RATE" --cards 50 &
+# --feedback: the simulator answers alerts, the demo analyst decides most
+# cases and missed fraud comes back as chargebacks: labels for the dashboards.
+$PY manage.py simulate --live --url "http://127.0.0.1:${PORT}" --rate "$RATE" --cards 50 \
+    --feedback --feedback-analyst analyst &
 TRAFFIC=$!
 wait $SERVER

@@ -9,7 +9,7 @@ import datetime
 import logging
 import uuid
 
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.chart import MERCHANT_SETTLEMENT, program_account
@@ -17,7 +17,14 @@ from accounts.lock_objects import credit_account_lock
 from accounts.models import Partner
 from cards.errors import NothingHeld
 from cards.lock_objects import authorization_lock
-from cards.models import Authorization, Capture, Card, Refund
+from cards.models import (
+    DISPUTE_OPEN_STATUSES,
+    Authorization,
+    Capture,
+    Card,
+    Dispute,
+    Refund,
+)
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
 from issuer.kernel.money import validate_amount
@@ -204,6 +211,16 @@ def _publish_released(authorization: Authorization, type: str, amount: int) -> N
     )
 
 
+def _credited_by_disputes(*, authorization_id: int) -> int:
+    """What disputes already credited for the authorization's captures (open or
+    won): a refund of the same money would credit the cardholder twice."""
+    total = Dispute.objects.filter(
+        capture__authorization_id=authorization_id,
+        status__in=[*DISPUTE_OPEN_STATUSES, Dispute.Status.WON],
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
 @atomic_with_retry
 def refund_create(
     *,
@@ -215,14 +232,19 @@ def refund_create(
     merchant_id: str = "",
     merchant_name: str = "",
 ) -> Refund:
-    """Credit the cardholder; a linked refund is capped at what was captured."""
+    """Credit the cardholder; a linked refund is capped at what was captured and
+    not already credited by a refund or a dispute."""
     validate_amount(amount)
     if currency != card.account.currency:
         raise InvalidInput.for_field("currency", "Not the card's currency.")
     account = credit_account_lock(account_id=card.account_id)
     if authorization is not None:
         locked = authorization_lock(authorization_id=authorization.pk)
-        refundable = locked.captured_amount - locked.refunded_amount
+        refundable = (
+            locked.captured_amount
+            - locked.refunded_amount
+            - _credited_by_disputes(authorization_id=locked.pk)
+        )
         if amount > refundable:
             raise InvalidInput.for_field(
                 "amount", f"Only {refundable} of this authorization can be refunded."

@@ -52,3 +52,50 @@ def authorization_request(test_card, **overrides):
         merchant_country=merchant["country"],
         **body,
     )
+
+
+def cleared_capture(test_card, amount: int = 10_000, **overrides):
+    """Authorize `amount` on the sandbox card and capture it all: a cleared
+    transaction a cardholder may dispute."""
+    from cards.services.authorizations import authorization_create
+    from cards.services.clearing import authorization_capture
+
+    authorization = authorization_create(
+        request=authorization_request(test_card, amount=amount, **overrides),
+        partner=None,
+    )
+    assert authorization.status == "approved", authorization.reason
+    return authorization_capture(authorization=authorization)
+
+
+def capture_posted_at(account, amount: int, at):
+    """A cleared transaction on `account` dated `at` (for tests that travel in
+    time): a card is issued on the account if it has none, the clearing is
+    force-posted, and the capture, its entry and postings are dated back."""
+    from cards.models import Capture, Card, CardStatusChange
+    from cards.services.clearing import force_capture
+    from cards.services.lifecycle import Actor, card_issue
+    from cards.services.sandbox import sandbox_product
+    from ledger.models import JournalEntry, Posting
+
+    card = Card.objects.filter(account=account).first() or (
+        card_issue(
+            account=account,
+            product=sandbox_product(currency=account.currency),
+            actor=Actor(channel=CardStatusChange.Channel.SYSTEM),
+            activate=True,
+        ).card
+    )
+    capture = force_capture(
+        card=card,
+        amount=amount,
+        currency=account.currency,
+        merchant_id="m-travel",
+        merchant_name="Time Travel Goods",
+        partner=None,
+    )
+    Capture.objects.filter(pk=capture.pk).update(created_at=at)
+    JournalEntry.objects.filter(pk=capture.entry_id).update(effective_at=at)
+    Posting.objects.filter(entry_id=capture.entry_id).update(effective_at=at)
+    capture.refresh_from_db()
+    return capture

@@ -575,65 +575,66 @@ class ReviewCaseAdmin(admin.ModelAdmin):
         )
         return None
 
+    def _with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ReviewCase],
+        *,
+        title: str,
+        verb: str,
+        apply: Callable[[ReviewCase, str, User], object],
+    ) -> HttpResponse | None:
+        """Ask once for a reason, then apply the service to each selected case."""
+        form, page = action_form_or_none(
+            self, request, queryset, form_class=ReasonForm, title=title
+        )
+        if form is None:
+            return page
+        reason, staff = form.cleaned_data["reason"], _staff(request)
+        self._each(request, queryset, verb, lambda case: apply(case, reason, staff))
+        return None
+
     @admin.action(permissions=["work"], description="Escalate to a supervisor")
     def escalate_cases(
         self, request: HttpRequest, queryset: QuerySet[ReviewCase]
     ) -> HttpResponse | None:
-        form, page = action_form_or_none(
-            self, request, queryset, form_class=ReasonForm, title="Escalate"
-        )
-        if form is None:
-            return page
-        reason = form.cleaned_data["reason"]
-        self._each(
+        return self._with_reason(
             request,
             queryset,
-            "escalated",
-            lambda case: review_case_escalate(
-                case=case, reason=reason, actor=_staff(request)
+            title="Escalate",
+            verb="escalated",
+            apply=lambda case, reason, staff: review_case_escalate(
+                case=case, reason=reason, actor=staff
             ),
         )
-        return None
 
     @admin.action(permissions=["work"], description="Close as legitimate")
     def close_as_legitimate(
         self, request: HttpRequest, queryset: QuerySet[ReviewCase]
     ) -> HttpResponse | None:
-        form, page = action_form_or_none(
-            self, request, queryset, form_class=ReasonForm, title="Close as legitimate"
-        )
-        if form is None:
-            return page
-        reason = form.cleaned_data["reason"]
-        self._each(
+        return self._with_reason(
             request,
             queryset,
-            "closed as legitimate",
-            lambda case: review_case_close(
+            title="Close as legitimate",
+            verb="closed as legitimate",
+            apply=lambda case, reason, staff: review_case_close(
                 case=case,
                 outcome=ReviewCase.Outcome.LEGITIMATE,
                 reason=reason,
-                analyst=_staff(request),
+                analyst=staff,
             ),
         )
-        return None
 
     @admin.action(permissions=["assign"], description="Reopen")
     def reopen_cases(
         self, request: HttpRequest, queryset: QuerySet[ReviewCase]
     ) -> HttpResponse | None:
-        form, page = action_form_or_none(
-            self, request, queryset, form_class=ReasonForm, title="Reopen"
-        )
-        if form is None:
-            return page
-        reason = form.cleaned_data["reason"]
-        self._each(
+        return self._with_reason(
             request,
             queryset,
-            "reopened",
-            lambda case: review_case_reopen(
-                case=case, reason=reason, actor=_staff(request)
+            title="Reopen",
+            verb="reopened",
+            apply=lambda case, reason, staff: review_case_reopen(
+                case=case, reason=reason, actor=staff
             ),
         )
-        return None

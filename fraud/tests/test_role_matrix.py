@@ -22,7 +22,10 @@ from accounts.roles import (
 )
 from accounts.services.credit_decisions import credit_limit_proposal_create
 from accounts.services.payments import credit_account_payment_post
-from cards.models import Card
+from cards.models import Card, Dispute
+from cards.services.disputes import dispute_file, dispute_submit
+from cards.tests.conftest import cleared_capture
+from fraud.dashboards.models import ImpactAssumptions
 from fraud.models import ModelVersion, ReviewCase, Rule
 from fraud.services.live import authorization_score
 from fraud.services.rules import rule_create
@@ -58,6 +61,7 @@ PAGES: dict[str, set[str]] = {
     "cards/authorization": {SA, FA, FS},
     "cards/capture": {SA},
     "cards/refund": {SA},
+    "cards/dispute": {SA, FS, CO},
     "fraud/reviewcase": {FA, FS},
     "fraud/rule": {FA, FS},
     "fraud/rulehit": {FA, FS},
@@ -103,6 +107,19 @@ class World:
             ReviewCase.objects.filter(pk=case.pk).update(**changes)
             case.refresh_from_db()
         return case
+
+    def dispute(self, *, submitted: bool = False) -> Dispute:
+        capture = cleared_capture(self.issue_card(), 2_000)
+        dispute = dispute_file(
+            capture=capture,
+            amount=2_000,
+            reason="not_received",
+            description="Never arrived.",
+            now=capture.created_at,
+        )
+        if submitted:
+            dispute_submit(dispute=dispute)
+        return dispute
 
     def proposal(self) -> CreditLimitProposal:
         account = self.issue_card().issued.card.account
@@ -255,6 +272,49 @@ def _record_payment(client: Client, world: World) -> bool:
     return account.payments.filter(amount=1_250, source="admin").exists()
 
 
+def _see_dashboards(client: Client, world: World) -> bool:
+    return client.get(reverse("dashboards:overview-data")).status_code == 200
+
+
+def _change_impact_assumptions(client: Client, world: World) -> bool:
+    ImpactAssumptions.objects.get_or_create(pk=1)
+    client.post(
+        reverse("admin:dashboards_impactassumptions_change", args=[1]),
+        {
+            "currency": "USD",
+            "review_cost_per_case": 2_000,
+            "false_positive_cost": 500,
+            "chargeback_recovery_basis_points": 2_500,
+        },
+    )
+    return ImpactAssumptions.objects.get(pk=1).review_cost_per_case == 2_000
+
+
+def _dispute_step(
+    client: Client, world: World, action: str, expected: str, submitted: bool
+) -> bool:
+    dispute = world.dispute(submitted=submitted)
+    _action(client, "cards/dispute", action, [dispute.pk], note="Per the network")
+    dispute.refresh_from_db()
+    return dispute.status == expected
+
+
+def _submit_dispute(client: Client, world: World) -> bool:
+    return _dispute_step(client, world, "submit_disputes", "submitted", False)
+
+
+def _withdraw_dispute(client: Client, world: World) -> bool:
+    return _dispute_step(client, world, "withdraw_disputes", "withdrawn", False)
+
+
+def _win_dispute(client: Client, world: World) -> bool:
+    return _dispute_step(client, world, "mark_won", "won", True)
+
+
+def _lose_dispute(client: Client, world: World) -> bool:
+    return _dispute_step(client, world, "mark_lost", "lost", True)
+
+
 ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "freeze a card": (_freeze, {SA, FS}),
     "unfreeze a card": (_unfreeze, {SA, FS}),
@@ -271,6 +331,12 @@ ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "decide credit limits in bulk": (_bulk_decide_credit, {CO}),
     "return a payment": (_return_payment, {CO}),
     "record a payment": (_record_payment, {SA, CO}),
+    "see the dashboards": (_see_dashboards, {FA, FS, PA}),
+    "change the impact assumptions": (_change_impact_assumptions, {FS, PA}),
+    "submit a dispute": (_submit_dispute, {SA}),
+    "withdraw a dispute": (_withdraw_dispute, {SA}),
+    "mark a dispute won": (_win_dispute, {CO}),
+    "mark a dispute lost": (_lose_dispute, {CO}),
 }
 
 
@@ -318,12 +384,22 @@ def test_no_admin_page_shows_a_full_card_number(
     case = ReviewCase.objects.get(authorization=authorization)
     card = test_card.issued.card
     masked = f"•••• {test_card.issued.pan[-4:]}"
+    capture = cleared_capture(test_card, 1_000)
+    dispute = dispute_file(
+        capture=capture,
+        amount=1_000,
+        reason="fraud",
+        description="Not me.",
+        now=capture.created_at,
+    )
     pages = [
         (support, f"/admin/cards/card/{card.pk}/change/", masked),
         (support, "/admin/cards/card/", masked),
         (support, f"/admin/cards/authorization/{authorization.pk}/change/", ""),
         (support, f"/admin/accounts/creditaccount/{card.account_id}/change/", ""),
         (case_page_user, f"/admin/fraud/reviewcase/{case.pk}/change/", masked),
+        (support, "/admin/cards/dispute/", masked),
+        (support, f"/admin/cards/dispute/{dispute.pk}/change/", masked),
     ]
 
     bodies = [(staff_client(user).get(url), shown) for user, url, shown in pages]

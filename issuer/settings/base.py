@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "cards",
     "fraud",
+    "fraud.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,20 @@ API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # Committed events are relayed to Celery in batches gathered for this many
 # milliseconds (0: one task per commit). The sweeper catches any left behind.
 OUTBOX_RELAY_BATCH_MS = env.int("OUTBOX_RELAY_BATCH_MS", default=20)
+
+# Seconds between the staff dashboards' refreshes of their charts.
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=10)
+
+# Disputes (cards.services.disputes): a cardholder may dispute a cleared
+# transaction up to DISPUTE_FILING_DAYS after the day it cleared (UTC). Staff
+# must submit it to the network within DISPUTE_SUBMISSION_DAYS of filing and
+# see it decided within DISPUTE_DECISION_DAYS (Regulation Z: two billing
+# cycles, at most 90 days). Evidence files are PDF, PNG or JPEG up to
+# DISPUTE_EVIDENCE_MAX_BYTES.
+DISPUTE_FILING_DAYS = env.int("DISPUTE_FILING_DAYS", default=60)
+DISPUTE_SUBMISSION_DAYS = env.int("DISPUTE_SUBMISSION_DAYS", default=30)
+DISPUTE_DECISION_DAYS = env.int("DISPUTE_DECISION_DAYS", default=90)
+DISPUTE_EVIDENCE_MAX_BYTES = env.int("DISPUTE_EVIDENCE_MAX_BYTES", default=5_000_000)
 
 # Days an approved authorization's hold lasts before the beat task expires it.
 AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)

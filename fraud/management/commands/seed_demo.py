@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.demo import demo_credit_queue_seed, demo_staff_seed
 from accounts.services.billing import billing_batch_run
 from cards.demo import demo_cardholders_seed, demo_partner_seed, demo_product_seed
+from cards.demo_disputes import demo_disputes_seed
 
 
 class Command(BaseCommand):
@@ -48,3 +49,6 @@ class Command(BaseCommand):
         proposals = demo_credit_queue_seed()
         if proposals:
             self.stdout.write(f"Credit review queue: {proposals} limit proposal(s).")
+        disputes = demo_disputes_seed()
+        if disputes:
+            self.stdout.write(f"Disputes: {disputes} filed.")

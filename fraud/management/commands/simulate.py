@@ -3,7 +3,10 @@
 simulate --output FILE [--days N --cards N --seed S --start D]
     labelled history as CSV in the import_transactions format;
 simulate --live --url http://127.0.0.1:8000 [--rate 2 --duration S]
-    live traffic through a running server's authorization API.
+         [--feedback --feedback-analyst analyst --feedback-delay 30]
+    live traffic through a running server's authorization API; with
+    --feedback it also answers alerts, decides cases (as that analyst) and
+    files chargebacks from the simulator's truth.
 """
 
 from datetime import date
@@ -12,6 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.models import User
+from fraud.live_feedback import LiveFeedback
 from fraud.live_traffic import TrafficStats, live_traffic_start
 from fraud.simulation import SimulationConfig, simulate_to_path
 
@@ -29,6 +34,22 @@ class Command(BaseCommand):
         parser.add_argument("--rate", type=float, default=2.0, help="Per second.")
         parser.add_argument(
             "--duration", type=float, help="Seconds (default: forever)."
+        )
+        parser.add_argument(
+            "--feedback",
+            action="store_true",
+            help="Live: answer alerts, decide cases, file chargebacks.",
+        )
+        parser.add_argument(
+            "--feedback-analyst",
+            default="analyst",
+            help="Live feedback: the fraud analyst who decides cases.",
+        )
+        parser.add_argument(
+            "--feedback-delay",
+            type=float,
+            default=30.0,
+            help="Live feedback: seconds after each authorization.",
         )
         parser.add_argument("--days", type=int, default=60)
         parser.add_argument("--cards", type=int, default=5_000)
@@ -62,21 +83,41 @@ class Command(BaseCommand):
             raise CommandError("--rate must be above zero.")
         cards = min(options["cards"], 200)
         self.stdout.write(f"issuing {cards} sandbox cards for live traffic...")
+        feedback = None
+        if options["feedback"]:
+            analyst = User.objects.filter(username=options["feedback_analyst"]).first()
+            if analyst is None:
+                raise CommandError(
+                    f"No user {options['feedback_analyst']!r} to decide cases "
+                    "(run seed_demo, or give --feedback-analyst)."
+                )
+            feedback = LiveFeedback(
+                analyst=analyst,
+                delay_seconds=options["feedback_delay"],
+                seed=options["seed"],
+            )
         traffic = live_traffic_start(
             base_url=options["url"],
             cards=cards,
             rate=options["rate"],
             duration=options["duration"],
             seed=options["seed"],
+            feedback=feedback,
         )
         self.stdout.write(
             f"sending {options['rate']}/s to {options['url']} (Ctrl-C stops)"
         )
 
         def progress(stats: TrafficStats) -> None:
-            self.stdout.write(
-                f"  sent {stats.sent}: {dict(stats.outcomes)}, errors {stats.errors}"
-            )
+            line = f"  sent {stats.sent}: {dict(stats.outcomes)}, errors {stats.errors}"
+            if feedback is not None:
+                done = feedback.totals
+                line += (
+                    f"; feedback: {done.alerts_answered} alerts answered, "
+                    f"{done.cases_decided} cases decided, "
+                    f"{done.chargebacks} chargebacks"
+                )
+            self.stdout.write(line)
 
         try:
             stats = traffic.run(

@@ -1,8 +1,9 @@
 """A year of billing, run as operations would: the batch every few days.
 
 Three accounts from 2026-01-01: one pays in full by autopay, one pays late
-now and then, one stops paying and is charged off. The ledger's invariants
-hold after every run.
+now and then and disputes a purchase (provisional credit in May, lost in
+July), one stops paying and is charged off. The ledger's invariants hold
+after every run. (Here, not in accounts, because disputes are cards'.)
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,8 @@ from accounts.selectors import credit_account_balance
 from accounts.services.billing import billing_batch_run
 from accounts.services.payments import credit_account_payment_post
 from accounts.tests.factories import account_opened_on, purchase_post
+from cards.services.disputes import dispute_file, dispute_resolve, dispute_submit
+from cards.tests.conftest import capture_posted_at
 from ledger.models import JournalEntry
 from ledger.verification import ledger_breaches
 
@@ -35,8 +38,22 @@ def test_a_year_of_cycles_with_late_payments_and_a_charge_off(capsys):
     defaulter = account_opened_on(START)
     late_months = {3, 6, 9}  # misses the due date these months, pays on the 5th
 
+    disputed = None
     day, last_run = START, START
     while day <= date(2026, 12, 31):
+        if day == date(2026, 5, 8):
+            disputed = capture_posted_at(late, 25_000, _at(day))
+        if day == date(2026, 5, 12):
+            dispute = dispute_file(
+                capture=disputed,
+                amount=25_000,
+                reason="not_received",
+                description="Never delivered.",
+                now=_at(day),
+            )
+            dispute_submit(dispute=dispute, now=_at(day))
+        if day == date(2026, 7, 14):
+            dispute_resolve(dispute=dispute, outcome="lost", now=_at(day))
         spenders = (prompt, late, defaulter) if day.month <= 4 else (prompt, late)
         for account in spenders:
             if day.day == 5:
@@ -70,6 +87,14 @@ def test_a_year_of_cycles_with_late_payments_and_a_charge_off(capsys):
     assert sum(s.interest for s in Statement.objects.filter(account=late)) > 0
     late.refresh_from_db()
     assert late.delinquent_since is None  # caught up every time
+    may, july = (
+        Statement.objects.get(account=late, period_end=date(2026, month, 28))
+        for month in (5, 7)
+    )
+    assert may.purchases == 45_000 + 25_000  # the monthly spend and the disputed one
+    # The provisional credit counts among May's credits; July's reversal takes it back.
+    assert may.payments == paid_within(late, may) + 25_000
+    assert july.payments == paid_within(late, july) - 25_000
 
     defaulter.refresh_from_db()
     assert defaulter.status == CreditAccount.Status.CHARGED_OFF
@@ -93,4 +118,15 @@ def _pay_last_statement(account: CreditAccount, day: date) -> None:
         amount=statement.new_balance,
         idempotency_key=f"year:{account.pk}:{day.isoformat()}",
         received_at=_at(day),
+    )
+
+
+def paid_within(account: CreditAccount, statement: Statement) -> int:
+    """The payments received in the statement's period."""
+    return sum(
+        payment.amount
+        for payment in account.payments.filter(
+            received_at__date__gte=statement.period_start,
+            received_at__date__lte=statement.period_end,
+        )
     )
