@@ -8,7 +8,7 @@ from accounts.roles import roles_migration_noop, roles_sync
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0009_sync_roles_statements"),
+        ("accounts", "0010_creditscore_event_id_inputs"),
         ("kernel", "0004_audit_event_append_only"),
         ("otp_totp", "0003_add_timestamps"),
         ("axes", "0010_accessattemptexpiration"),
