@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import payments, statements
+from portal.views import credit_score, payments, statements
 
 urlpatterns = [
     path("statements/", statements.statement_list, name="portal-statements"),
@@ -31,4 +31,5 @@ urlpatterns = [
         payments.autopay_edit,
         name="portal-autopay",
     ),
+    path("credit-score/", credit_score.credit_score, name="portal-credit-score"),
 ]

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from accounts.models import Payment
+from accounts.models import CreditScore, Payment
 from conftest import PORTAL_TEST_PASSWORD
 from portal.tests.billing_world import billed_holder
 
@@ -118,3 +118,19 @@ def test_downloading_a_statement(live_server, browser_context, screenshot, tmp_p
 
     assert download.suggested_filename.endswith(".pdf")
     assert saved.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_credit_score_page_is_accessible(live_server, browser_context, screenshot):
+    holder = billed_holder("ann")
+    CreditScore.objects.create(
+        account=holder.account, score=705, reasons=["Low use of credit"]
+    )
+    page = browser_context.new_page()
+    sign_in(page, live_server, holder.user)
+
+    page.get_by_role("link", name="Credit score").click()
+
+    assert page.inner_text('[data-figure="score"]') == "705"
+    assert page.get_by_role("img", name="History").count() == 1
+    assert_accessible_basics(page)
+    screenshot(page)
