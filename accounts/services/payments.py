@@ -157,3 +157,25 @@ def payment_return(
         },
     )
     return locked
+
+
+@atomic_with_retry
+def credit_account_autopay_set(
+    *, account: CreditAccount, autopay: str
+) -> CreditAccount:
+    """Choose what the billing run pays on each due date (or turn it off)."""
+    if autopay not in CreditAccount.Autopay.values:
+        raise InvalidInput.for_field(
+            "autopay", f"One of {CreditAccount.Autopay.values}."
+        )
+    locked = credit_account_lock(account_id=account.pk)
+    if locked.autopay != autopay:
+        locked.autopay = autopay
+        locked.save(update_fields=["autopay"])
+        event_publish(
+            type="account.autopay_changed",
+            aggregate_type="account",
+            aggregate_id=str(locked.public_id),
+            payload={"account_id": str(locked.public_id), "autopay": autopay},
+        )
+    return locked
