@@ -1,7 +1,7 @@
 """The cardholder portal's routes, under /portal/."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from portal.views.dashboard import dashboard
 
@@ -17,4 +17,5 @@ urlpatterns = [
         name="portal-logout",
     ),
     path("", dashboard, name="portal-dashboard"),
+    path("", include("portal.urls_cards")),
 ]

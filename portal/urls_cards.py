@@ -1,0 +1,41 @@
+"""The portal's cards side: cards, fraud alerts, transactions, disputes."""
+
+from django.urls import path
+
+from portal.views import cards, reveal
+
+urlpatterns = [
+    path("cards/", cards.card_list, name="portal-cards"),
+    path("cards/<uuid:card_id>/", cards.card_detail, name="portal-card-detail"),
+    path(
+        "cards/<uuid:card_id>/freeze/",
+        cards.card_freeze_view,
+        name="portal-card-freeze",
+    ),
+    path(
+        "cards/<uuid:card_id>/unfreeze/",
+        cards.card_unfreeze_view,
+        name="portal-card-unfreeze",
+    ),
+    path(
+        "cards/<uuid:card_id>/activate/",
+        cards.card_activate_view,
+        name="portal-card-activate",
+    ),
+    path("cards/<uuid:card_id>/report/", cards.card_report, name="portal-card-report"),
+    path(
+        "cards/<uuid:card_id>/controls/",
+        cards.card_controls,
+        name="portal-card-controls",
+    ),
+    path(
+        "cards/<uuid:card_id>/reveal/",
+        reveal.card_reveal_view,
+        name="portal-card-reveal",
+    ),
+    path(
+        "cards/<uuid:card_id>/reveal/show/",
+        reveal.card_revealed,
+        name="portal-card-revealed",
+    ),
+]
