@@ -65,7 +65,11 @@ class DisputeForm(forms.Form):
         max_length=2_000,
         label="What happened",
     )
-    evidence = forms.FileField(required=False, label="Evidence (optional)")
+    evidence = forms.FileField(
+        required=False,
+        label="Evidence: a PDF, PNG or JPEG (optional)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
 
 
 class TransactionFilterForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import cards, reveal
+from portal.views import alerts, cards, reveal, transactions
 
 urlpatterns = [
     path("cards/", cards.card_list, name="portal-cards"),
@@ -37,5 +37,31 @@ urlpatterns = [
         "cards/<uuid:card_id>/reveal/show/",
         reveal.card_revealed,
         name="portal-card-revealed",
+    ),
+]
+
+urlpatterns += [
+    path("alerts/", alerts.alert_list, name="portal-alerts"),
+    path(
+        "alerts/<uuid:authorization_id>/answer/",
+        alerts.alert_answer,
+        name="portal-alert-answer",
+    ),
+    path("transactions/", transactions.transaction_list, name="portal-transactions"),
+    path(
+        "transactions/<uuid:authorization_id>/",
+        transactions.transaction_detail,
+        name="portal-transaction-detail",
+    ),
+    path(
+        "captures/<uuid:capture_id>/dispute/",
+        transactions.dispute_create,
+        name="portal-dispute-create",
+    ),
+    path("disputes/", transactions.dispute_list, name="portal-disputes"),
+    path(
+        "disputes/<uuid:dispute_id>/",
+        transactions.dispute_detail,
+        name="portal-dispute-detail",
     ),
 ]
