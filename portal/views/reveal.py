@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 def _no_store(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
