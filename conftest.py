@@ -1,5 +1,5 @@
-"""Project-wide fixtures: API clients, partners, a real Celery worker and
-Debian's Chromium driven by Playwright."""
+"""Project-wide fixtures: API clients, partners, staff sign-in, a real Celery
+worker and Debian's Chromium driven by Playwright."""
 
 import os
 import re
@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Partner, Scope
 from accounts.services.partners import partner_create
+from accounts.tests.staff_auth import staff_login as _staff_login
 from issuer.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent
@@ -30,6 +31,19 @@ _STARTED = pytest.StashKey[float]()
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def staff_login() -> Callable[..., object]:
+    """`staff_login(client, user)`: log in with a verified TOTP second factor."""
+    return _staff_login
+
+
+@pytest.fixture
+def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
+    """pytest-django's admin client, past the admin's second factor too."""
+    _staff_login(client, admin_user)
+    return client
 
 
 @pytest.fixture
@@ -53,11 +67,12 @@ def make_staff(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def staff_client(db: None) -> Callable[..., Client]:
-    """A browser-like client signed in to the admin as the given staff user."""
+    """A browser-like client signed in to the admin as the given staff user
+    (second factor verified)."""
 
     def login(user: Any) -> Client:
         client = Client()
-        client.force_login(user)
+        _staff_login(client, user)
         return client
 
     return login
@@ -170,7 +185,7 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
             "issuer",
             "worker",
             "-Q",
-            "default,fraud,webhooks",
+            "default,fraud,webhooks,credit",
             "-c",
             "1",
             "-P",

@@ -1,4 +1,7 @@
-"""Demo data for accounts: one staff login per role, a credit review queue."""
+"""Demo data for accounts: staff logins per role with their second factor,
+a credit review queue."""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +15,10 @@ from accounts.roles import (
     SUPPORT_AGENT,
 )
 from accounts.services.credit_decisions import credit_limit_proposal_create
+from accounts.services.second_factor import (
+    staff_totp_sandbox_enroll,
+    staff_totp_secret,
+)
 from accounts.services.staff import staff_user_ensure
 from issuer.kernel.errors import DomainError
 
@@ -24,18 +31,40 @@ DEMO_STAFF = {
 }
 
 
-def demo_staff_seed() -> list[tuple[str, str, str]]:
-    """Ensure one staff user per role; return (username, password, role) rows."""
+@dataclass(frozen=True)
+class DemoStaffLogin:
+    username: str
+    password: str
+    role: str
+    totp_secret: str  # base32, for an authenticator app
+
+
+def demo_staff_seed() -> list[DemoStaffLogin]:
+    """Ensure one staff user per role, each with a confirmed TOTP device.
+
+    Demo logins come enrolled so the demo needs no phone: their codes come
+    from `manage.py staff_totp_code USERNAME` (sandbox only) or from any
+    authenticator app given the printed secret. Staff created later enrol
+    on their first login, as in production.
+    """
     password = settings.DEMO_PASSWORD
     rows = []
     for username, role in DEMO_STAFF.items():
-        staff_user_ensure(
+        user, _ = staff_user_ensure(
             username=username,
             password=password,
             role=role,
             email=f"{username}@issuer.example",
         )
-        rows.append((username, password, role))
+        device = staff_totp_sandbox_enroll(user=user)
+        rows.append(
+            DemoStaffLogin(
+                username=username,
+                password=password,
+                role=role,
+                totp_secret=staff_totp_secret(device=device),
+            )
+        )
     return rows
 
 

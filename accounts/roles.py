@@ -55,7 +55,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     # An analyst who also assigns and reopens cases, manages rules, models
     # and batch scoring, and may freeze a card; reads disputes (fraud disputes
-    # label the history).
+    # label the history) and the audit trail.
     FRAUD_SUPERVISOR: (
         "accounts.view_cardholder",
         "cards.view_card",
@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "dashboards.view_dashboards",
         "dashboards.view_impactassumptions",
         "dashboards.change_impactassumptions",
+        "kernel.view_auditevent",
     ),
     # Decides credit limits from the credit review queue; reads statements;
     # returns payments; records the network's decision on disputes (it moves
@@ -95,7 +96,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.view_dispute",
         "cards.resolve_dispute",
     ),
-    # Runs the program: BINs, products, velocity rules, partners, staff.
+    # Runs the program: BINs, products, velocity rules, partners, staff
+    # (with their second factors and lockouts); reads the audit trail.
     PROGRAM_ADMIN: (
         "accounts.view_user",
         "accounts.add_user",
@@ -123,6 +125,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "dashboards.view_dashboards",
         "dashboards.view_impactassumptions",
         "dashboards.change_impactassumptions",
+        "kernel.view_auditevent",
+        # Reset a staff member's second factor (they enrol again) and lift a
+        # login lockout.
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ),
 }
 

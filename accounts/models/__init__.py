@@ -11,7 +11,8 @@
   limit; both change together, under the account's row lock.
 - CreditLimitChange: every limit change with who and why (append-only).
 - CreditScore: one behavioural score (300-850) of an account with its top
-  reason codes; the newest is the current score, the rest its history.
+  reason codes and the scorecard's inputs; the newest is the current score,
+  the rest its history. At most one per account and triggering event.
 - CreditLimitProposal: a limit change the scorecard suggests, waiting in
   the credit review queue; at most one pending per account (a newer one
   supersedes it). Deciding it records a CreditDecision: approve or reject,

@@ -107,6 +107,16 @@ class CreditScore(models.Model):
         default=list, help_text="Top reason codes, most important first."
     )
     trigger = models.CharField(max_length=40, blank=True)
+    event_id = models.CharField(
+        max_length=80,
+        null=True,
+        blank=True,
+        help_text="The triggering event (outbox event id, or nightly:<date>): "
+        "one score per account and event.",
+    )
+    inputs = models.JSONField(
+        default=dict, blank=True, help_text="The scorecard's inputs for this score."
+    )
     computed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -116,7 +126,11 @@ class CreditScore(models.Model):
             models.CheckConstraint(
                 condition=models.Q(score__gte=300, score__lte=850),
                 name="accounts_creditscore_score_range",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["account", "event_id"],
+                name="accounts_creditscore_once_per_event",
+            ),
         ]
 
     def __str__(self) -> str:

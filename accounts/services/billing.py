@@ -286,6 +286,7 @@ def _close(state: _State, day: date) -> BillingResult:
             "new_balance": new_balance,
             "minimum_payment": minimum,
             "due_date": statement.due_date.isoformat(),
+            "as_of": day.isoformat(),
         },
     )
     return BillingResult(statements=1)
@@ -399,6 +400,7 @@ def _assess(state: _State, day: date) -> BillingResult:
                 "days_past_due": (day - delinquent_since).days
                 if delinquent_since
                 else 0,
+                "as_of": day.isoformat(),
             },
         )
     return BillingResult(

@@ -1,10 +1,14 @@
 """seed_demo creates a working staff login for every role, idempotently."""
 
+from base64 import b32encode
+
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import CreditAccount, CreditLimitProposal, Statement, User
 from accounts.roles import STAFF_ROLES
+from accounts.tests.staff_auth import totp_code
 from ledger.verification import ledger_breaches
 
 
@@ -18,7 +22,16 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
     assert {group.name for user in staff for group in user.groups.all()} == set(
         STAFF_ROLES
     )
-    assert "support / " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "support / " in out
+    # Re-seeding keeps each login's one device (authenticator apps stay valid),
+    # and prints its secret for an authenticator app.
+    assert TOTPDevice.objects.filter(user__in=staff, confirmed=True).count() == len(
+        STAFF_ROLES
+    )
+    device = TOTPDevice.objects.get(user__username="support")
+    assert out.count(f"TOTP secret {b32encode(device.bin_key).decode()}") == 2
+    assert "staff_totp_code USERNAME" in out
     assert list(
         CreditLimitProposal.objects.values_list(
             "status", "current_limit", "proposed_limit"
@@ -31,11 +44,17 @@ def test_seed_demo_is_idempotent_and_covers_every_role(capsys):
 
 @pytest.mark.django_db
 def test_a_seeded_staff_user_can_log_in_to_admin(client, settings):
+    """Demo logins come enrolled: password plus the code of their device."""
     call_command("seed_demo")
+    device = TOTPDevice.objects.get(user__username="support", confirmed=True)
 
     response = client.post(
         "/admin/login/?next=/admin/",
-        {"username": "support", "password": settings.DEMO_PASSWORD},
+        {
+            "username": "support",
+            "password": settings.DEMO_PASSWORD,
+            "otp_token": totp_code(device),
+        },
     )
 
     assert response.status_code == 302

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from accounts.models import User
+from accounts.tests.staff_auth import staff_login
 from fraud.models import BatchScoringJob, HistoricalTransaction
 from fraud.services.batches import batch_scoring_job_create, batch_scoring_job_run
 from fraud.tests.conftest import ACTIVE_WEIGHTS, register_model
@@ -41,7 +42,7 @@ def test_an_upload_through_the_admin_is_scored_end_to_end(
     """Given an active model, when staff upload a CSV in the admin, then the
     eager task scores every valid row in time order with its tier, counts
     the bad row, and the change page shows 100 % and a download link."""
-    client.force_login(staff)
+    staff_login(client, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -82,7 +83,7 @@ def test_an_upload_through_the_admin_is_scored_end_to_end(
 
 @pytest.mark.django_db
 def test_a_queued_job_page_refreshes_itself(staff, client, media_root):
-    client.force_login(staff)
+    staff_login(client, staff)
     job = BatchScoringJob.objects.create(
         upload=ContentFile(UPLOAD.encode(), name="day.csv"), rows_total=8, rows_done=2
     )
@@ -96,7 +97,7 @@ def test_a_queued_job_page_refreshes_itself(staff, client, media_root):
 
 @pytest.mark.django_db
 def test_a_file_that_is_not_csv_is_refused(staff, client, media_root):
-    client.force_login(staff)
+    staff_login(client, staff)
 
     response = client.post(
         "/admin/fraud/batchscoringjob/add/",

@@ -71,6 +71,9 @@ PAGES: dict[str, set[str]] = {
     "ledger/ledgeraccount": {PA},
     "ledger/journalentry": {PA},
     "ledger/ledgerhold": {PA},
+    "kernel/auditevent": {FS, PA},
+    "otp_totp/totpdevice": {PA},
+    "axes/accessattempt": {PA},
 }
 
 # Add forms: who may create.

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from accounts.models import User
+from accounts.tests.staff_auth import staff_login
 from cards.models import Card
 from fraud.models import FraudAction, ReviewCase, Rule, RuleHit
 from fraud.services.history import historical_transaction_record
@@ -256,7 +257,7 @@ def test_backtest_counts_the_past_hits_in_the_window():
 @pytest.mark.django_db
 def test_the_admin_shows_the_backtest_and_refuses_bad_conditions(client):
     staff = User.objects.create_superuser(username="root", password="x")
-    client.force_login(staff)
+    staff_login(client, staff)
     rule = _rule(action="flag")
 
     page = client.get(f"/admin/fraud/rule/{rule.pk}/change/")

@@ -1,5 +1,6 @@
-"""Admin helpers shared by apps."""
+"""Admin helpers shared by apps, and the audit trail's admin."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from issuer.kernel.errors import DomainError
+from issuer.kernel.models import AuditEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -135,3 +137,58 @@ def admin_list_link(app_model: str, text: object, **filters: object) -> str:
     url = reverse(f"admin:{app_label}_{model_name}_changelist")
     query = "&".join(f"{name}={value}" for name, value in filters.items())
     return format_html('<a href="{}?{}">{}</a>', url, query, text)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail: searchable, filterable, and read-only for everyone
+    (superusers included); the database refuses changes too."""
+
+    list_display = (
+        "occurred_at",
+        "action",
+        "outcome",
+        "actor_username",
+        "target",
+        "ip_address",
+    )
+    list_filter = ("action", "outcome", "target_type")
+    search_fields = (
+        "actor_username",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "ip_address",
+        "public_id",
+    )
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+    actions = None
+    fields = (
+        "public_id",
+        "occurred_at",
+        "action",
+        "outcome",
+        "actor",
+        "actor_username",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "ip_address",
+        "user_agent",
+        "details_pretty",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Target")
+    def target(self, event: AuditEvent) -> str:
+        if not event.target_type:
+            return "-"
+        return f"{event.target_type} {event.target_id} {event.target_repr}".strip()
+
+    @admin.display(description="Details")
+    def details_pretty(self, event: AuditEvent) -> str:
+        return format_html(
+            "<pre>{}</pre>", json.dumps(event.details, indent=2, sort_keys=True)
+        )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -22,7 +23,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SANDBOX = env.bool("SANDBOX", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the staff console (TOTP, audit) as its site.
+    "issuer.admin_apps.IssuerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -130,11 +132,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login lockout (django-axes): lock a username after repeated failures.
+# Login lockout (django-axes): lock a username after repeated failures
+# (wrong passwords and wrong second-factor codes alike).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/staff/locked_out.html"
+# Counts every failure when many arrive at once (see accounts/lockout.py).
+AXES_HANDLER = "accounts.lockout.ConcurrencySafeAxesHandler"
+
+# Staff second factor (django-otp TOTP), required by the admin site: no
+# setting turns it off. The issuer name is what authenticator apps show.
+OTP_TOTP_ISSUER = "Issuer staff"
+# Nobody reads a device's secret or QR code back in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Locking by IP alone would lock out everyone behind one NAT or proxy; the
 # lockout is per username on purpose.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -281,6 +293,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-stale-holds": {"task": "cards.expire_stale_holds", "schedule": 15 * 60.0},
     # Hourly, so a missed run catches up the same day; each run is idempotent.
     "billing-batch": {"task": "accounts.run_billing", "schedule": 60 * 60.0},
+    # Every open account's behavioural score, once a night (UTC).
+    "recalculate-credit-scores": {
+        "task": "accounts.recalculate_credit_scores_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Billing: minimum payment = max(floor, percent of the balance + interest +

@@ -4,13 +4,14 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import credit_account_create_for_test
+from accounts.tests.staff_auth import staff_login
 from ledger.models import JournalEntry, LedgerAccount, LedgerHold
 
 
 @pytest.fixture
 def superuser_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("root", "r@x.test", "pw")
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

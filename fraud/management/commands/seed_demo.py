@@ -21,9 +21,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.SANDBOX:
             raise CommandError("seed_demo runs only with SANDBOX=on.")
-        self.stdout.write("Staff logins (admin at /admin/):")
-        for username, password, role in demo_staff_seed():
-            self.stdout.write(f"  {role:<17} {username} / {password}")
+        self.stdout.write(
+            "Staff logins (admin at /admin/; the code is the login's current TOTP"
+            " code: `python manage.py staff_totp_code USERNAME`, or add the"
+            " secret to an authenticator app):"
+        )
+        for staff in demo_staff_seed():
+            self.stdout.write(
+                f"  {staff.role:<17} {staff.username} / {staff.password}"
+                f"  TOTP secret {staff.totp_secret}"
+            )
         product = demo_product_seed()
         self.stdout.write(f"Card product: {product.name} (BIN {product.bin.prefix})")
         partner, key = demo_partner_seed()

@@ -57,3 +57,20 @@ def test_workers_split_fraud_from_the_default_queue():
         services["worker"]["command"].index("-Q") + 1
     ]
     assert "fraud" not in worker_queues.split(",")
+
+
+def test_every_task_queue_has_a_worker():
+    from issuer.celery import app
+
+    services = _compose()["services"]
+    consumed = set()
+    for service in services.values():
+        command = service.get("command") or []
+        if "worker" in command:
+            consumed |= set(command[command.index("-Q") + 1].split(","))
+    declared = {
+        task.queue for task in app.tasks.values() if getattr(task, "queue", None)
+    }
+
+    assert declared <= consumed
+    assert "credit" in declared
