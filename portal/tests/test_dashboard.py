@@ -1,6 +1,7 @@
 """The portal's overview, and who may reach it."""
 
 import pytest
+from django.test import Client
 
 from cards.services.authorizations import authorization_create
 from cards.tests.conftest import authorization_request
@@ -37,6 +38,8 @@ def test_the_overview_shows_balances_and_recent_transactions(
     assert test_card.issued.pan not in html
 
 
-def test_strangers_and_staff_cannot_use_the_portal(client, admin_client):
-    assert client.get("/portal/")["Location"].startswith("/portal/login/")
+def test_strangers_and_staff_cannot_use_the_portal(admin_client):
+    """(`admin_client` signs pytest-django's `client` in, so the stranger has
+    a client of their own.)"""
+    assert Client().get("/portal/")["Location"].startswith("/portal/login/")
     assert admin_client.get("/portal/").status_code == 403

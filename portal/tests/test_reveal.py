@@ -5,6 +5,7 @@ import pytest
 from django.core import signing
 
 from conftest import PORTAL_TEST_PASSWORD
+from issuer.kernel.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,14 @@ def test_the_number_shows_after_the_password_and_is_not_stored(test_card, holder
     assert f'data-secret="cvv">{test_card.cvv}<' in html
     assert "no-store" in response["Cache-Control"]
     assert test_card.issued.pan not in response.redirect_chain[-1][0]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PAN_REVEAL)
+    assert (event.outcome, event.actor.cardholder.pk, event.target_repr) == (
+        AuditEvent.Outcome.SUCCEEDED,
+        card.account.cardholder_id,
+        f"Card •••• {card.last_four}",
+    )
+    assert test_card.issued.pan not in str(event.details)
+    assert test_card.cvv not in str(event.details.values())
 
 
 def test_a_wrong_password_reveals_nothing(test_card, holder):
@@ -43,6 +52,11 @@ def test_a_wrong_password_reveals_nothing(test_card, holder):
     assert test_card.issued.pan not in response.content.decode()
     assert shown.status_code == 302
     assert shown["Location"] == reveal_url(card)
+    assert list(
+        AuditEvent.objects.filter(action=AuditEvent.Action.PAN_REVEAL).values_list(
+            "outcome", flat=True
+        )
+    ) == [AuditEvent.Outcome.FAILED]
 
 
 def test_the_grant_is_refused_after_60_seconds(test_card, holder, monkeypatch):
@@ -58,4 +72,10 @@ def test_the_grant_is_refused_after_60_seconds(test_card, holder, monkeypatch):
     late = holder.get(reveal_url(card, "show/"))
 
     assert late.status_code == 302
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.PAN_REVEAL, outcome="succeeded"
+        ).count()
+        == 1
+    )
     assert test_card.issued.pan not in late.content.decode()

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.debug import sensitive_post_parameters
 
+from issuer.kernel.audit import audit_record
+from issuer.kernel.models import AuditEvent
 from portal.auth import cardholder_required
 from portal.forms import PasswordForm
 from portal.reveal import REVEAL_SECONDS, card_reveal, reveal_grant, reveal_is_granted
@@ -42,6 +44,13 @@ def card_reveal_view(request: HttpRequest, card_id: str) -> HttpResponse:
             )
             return redirect("portal-card-revealed", card_id=card.public_id)
         logger.info("Card number reveal refused (password): card %s", card.public_id)
+        audit_record(
+            action=AuditEvent.Action.PAN_REVEAL,
+            outcome=AuditEvent.Outcome.FAILED,
+            request=request,
+            target=card,
+            details={"why": "wrong password"},
+        )
         form.add_error("password", "That password is not right.")
         status = 400
     return _no_store(
@@ -56,10 +65,17 @@ def card_reveal_view(request: HttpRequest, card_id: str) -> HttpResponse:
 
 @cardholder_required
 def card_revealed(request: HttpRequest, card_id: str) -> HttpResponse:
-    """The number and CVV, while the session's grant is younger than 60 s."""
+    """The number and CVV, while the session's grant is younger than 60 s;
+    each showing is audited."""
     card = cardholder_card(request, card_id)
     if not reveal_is_granted(request, card=card):
         return _no_store(redirect("portal-card-reveal", card_id=card.public_id))
+    audit_record(
+        action=AuditEvent.Action.PAN_REVEAL,
+        request=request,
+        target=card,
+        details={"shown_for_seconds": REVEAL_SECONDS, "channel": "portal"},
+    )
     return _no_store(
         render(
             request,
