@@ -86,6 +86,7 @@ def test_freeze_and_unfreeze_from_the_keyboard(test_card, portal_page, screensho
     page = portal_page(test_card, "/portal/cards/")
     assert_accessible(page)
     page.get_by_role("link", name=f"Card •••• {card.last_four}").click()
+    page.get_by_role("heading", name="Spending controls").wait_for()
     assert_accessible(page)
 
     tab_to(page, "Freeze card")
@@ -162,7 +163,9 @@ def test_file_a_dispute_from_a_transaction(
     assert_accessible(page)
     page.get_by_label("Merchant").fill("corner")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/portal/transactions/?q=corner*")
     page.get_by_role("link", name="Corner Shop").click()
+    page.get_by_role("heading", name="Timeline").wait_for()
     assert_accessible(page)
     assert [
         step.inner_text().split(" ", 4)[-1]
@@ -170,6 +173,7 @@ def test_file_a_dispute_from_a_transaction(
     ][:2] == ["Authorized 64.00 USD", "Captured 64.00 USD"]
 
     page.get_by_role("link", name="Dispute this").click()
+    page.get_by_role("heading", name="Dispute a transaction").wait_for()
     assert_accessible(page)
     page.get_by_label("Amount").fill("64.00")
     page.get_by_label("Reason").select_option("not_as_described")
@@ -200,6 +204,7 @@ def test_the_full_number_shows_after_the_password_and_hides_after_60_seconds(
     page = portal_page(test_card, f"/portal/cards/{card.public_id}/")
     page.clock.install()
     page.get_by_role("link", name="Show card number").click()
+    page.get_by_label("Your password").wait_for()
     assert_accessible(page)
     page.get_by_label("Your password").fill(PORTAL_TEST_PASSWORD)
     page.get_by_role("button", name="Show number").click()
