@@ -79,3 +79,15 @@ def test_the_grant_is_refused_after_60_seconds(test_card, holder, monkeypatch):
         == 1
     )
     assert test_card.issued.pan not in late.content.decode()
+
+
+def test_a_closed_cards_number_is_not_shown(test_card, holder):
+    card = test_card.issued.card
+    holder.post(f"/portal/cards/{card.public_id}/report/", {"reason": "lost"})
+
+    response = holder.post(reveal_url(card), {"password": PORTAL_TEST_PASSWORD})
+    shown = holder.get(reveal_url(card, "show/"))
+
+    assert response["Location"] == f"/portal/cards/{card.public_id}/"
+    assert shown.status_code == 302
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PAN_REVEAL).exists()

@@ -6,11 +6,13 @@ URL, a log line, a message or a cache.
 
 import logging
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.debug import sensitive_post_parameters
 
+from cards.models import Card
 from issuer.kernel.audit import audit_record
 from issuer.kernel.models import AuditEvent
 from portal.auth import cardholder_required
@@ -30,8 +32,12 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @sensitive_post_parameters("password")
 @cardholder_required
 def card_reveal_view(request: HttpRequest, card_id: str) -> HttpResponse:
-    """Ask for the password (GET), then grant the reveal (POST)."""
+    """Ask for the password (GET), then grant the reveal (POST); a closed
+    card's number is not shown."""
     card = cardholder_card(request, card_id)
+    if card.status == Card.Status.CLOSED:
+        messages.error(request, "A closed card's number is not shown.")
+        return redirect("portal-card-detail", card_id=card.public_id)
     form = PasswordForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -68,7 +74,7 @@ def card_revealed(request: HttpRequest, card_id: str) -> HttpResponse:
     """The number and CVV, while the session's grant is younger than 60 s;
     each showing is audited."""
     card = cardholder_card(request, card_id)
-    if not reveal_is_granted(request, card=card):
+    if card.status == Card.Status.CLOSED or not reveal_is_granted(request, card=card):
         return _no_store(redirect("portal-card-reveal", card_id=card.public_id))
     audit_record(
         action=AuditEvent.Action.PAN_REVEAL,
