@@ -18,4 +18,5 @@ urlpatterns = [
     ),
     path("", dashboard, name="portal-dashboard"),
     path("", include("portal.urls_account")),
+    path("", include("portal.urls_cards")),
 ]

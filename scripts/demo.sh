@@ -37,6 +37,7 @@ done
 echo
 echo "Staff admin:  http://127.0.0.1:${PORT}/admin/"
 echo "Dashboards:   http://127.0.0.1:${PORT}/staff/dashboards/"
+echo "Cardholders:  http://127.0.0.1:${PORT}/portal/"
 echo "API docs:     http://127.0.0.1:${PORT}/api/docs/"
 echo "Health:       http://127.0.0.1:${PORT}/healthz"
 echo "Live traffic: ${RATE} authorizations/s from the simulator (DEMO_TRAFFIC_RATE)"
