@@ -26,9 +26,11 @@ STAFF_ROLES = (
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Helps cardholders: looks them up (cards masked), freezes, replaces;
     # reads and downloads their statements; records payments; submits their
-    # disputes to the network or withdraws them on request.
+    # disputes to the network or withdraws them on request; gives them a
+    # one-time code to create their portal login.
     SUPPORT_AGENT: (
         "accounts.view_cardholder",
+        "accounts.issue_activation_code",
         "accounts.view_creditaccount",
         "accounts.view_statement",
         "cards.view_card",

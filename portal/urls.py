@@ -17,6 +17,7 @@ urlpatterns = [
         name="portal-logout",
     ),
     path("", dashboard, name="portal-dashboard"),
+    path("", include("portal.urls_access")),
     path("", include("portal.urls_account")),
     path("", include("portal.urls_cards")),
 ]

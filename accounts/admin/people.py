@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
@@ -17,6 +17,8 @@ from accounts.models import (
     User,
 )
 from accounts.roles import STAFF_ROLES
+from accounts.services.portal_access import portal_activation_code_issue
+from issuer.kernel.errors import DomainError
 
 
 @admin.register(User)
@@ -106,6 +108,42 @@ class CardholderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ("public_id", "created_at")
     inlines = [CreditAccountInline]
+    actions = ["issue_portal_activation_code"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # KYC records stay; close the credit line instead
+
+    def has_issue_activation_code_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.issue_activation_code")
+
+    @admin.action(
+        permissions=["issue_activation_code"],
+        description="Issue a portal activation code",
+    )
+    def issue_portal_activation_code(
+        self, request: HttpRequest, queryset: QuerySet[Cardholder]
+    ) -> None:
+        """Issue each selected cardholder a code and show it, this once.
+
+        The code goes straight to the messages, not through `message_user`,
+        so the admin's audit event records that a code was issued, never the
+        code itself.
+        """
+        for cardholder in queryset.order_by("pk"):
+            try:
+                code, record = portal_activation_code_issue(
+                    cardholder=cardholder,
+                    issued_by=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                continue
+            messages.success(
+                request,
+                f"Portal activation code for {cardholder}: {code} "
+                f"(valid until {record.expires_at:%Y-%m-%d %H:%M} UTC). "
+                "It is shown only now: give it to the cardholder.",
+            )
+            self.message_user(
+                request, f"Issued a portal activation code for {cardholder}."
+            )

@@ -18,6 +18,8 @@
   supersedes it). Deciding it records a CreditDecision: approve or reject,
   the officer, the reasons and, for a decrease, the notice to the
   cardholder.
+- PortalActivationCode: a one-time code (stored hashed) a cardholder signs up
+  to the portal with; used once, expires, and a newer code revokes it.
 """
 
 from accounts.models.billing import DueDateAssessment, Payment, Statement
@@ -36,6 +38,7 @@ from accounts.models.people import (
     Scope,
     User,
 )
+from accounts.models.portal_access import PortalActivationCode
 
 __all__ = [
     "Cardholder",
@@ -49,6 +52,7 @@ __all__ = [
     "PartnerApiKey",
     "PartnerApiKeyManager",
     "Payment",
+    "PortalActivationCode",
     "Scope",
     "Statement",
     "User",

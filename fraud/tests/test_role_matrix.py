@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import CreditDecision, CreditLimitProposal
+from accounts.models import CreditDecision, CreditLimitProposal, PortalActivationCode
 from accounts.roles import (
     CREDIT_OFFICER,
     FRAUD_ANALYST,
@@ -315,6 +315,14 @@ def _lose_dispute(client: Client, world: World) -> bool:
     return _dispute_step(client, world, "mark_lost", "lost", True)
 
 
+def _issue_activation_code(client: Client, world: World) -> bool:
+    cardholder = world.card().account.cardholder
+    _action(
+        client, "accounts/cardholder", "issue_portal_activation_code", [cardholder.pk]
+    )
+    return PortalActivationCode.objects.filter(cardholder=cardholder).exists()
+
+
 ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "freeze a card": (_freeze, {SA, FS}),
     "unfreeze a card": (_unfreeze, {SA, FS}),
@@ -337,6 +345,7 @@ ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "withdraw a dispute": (_withdraw_dispute, {SA}),
     "mark a dispute won": (_win_dispute, {CO}),
     "mark a dispute lost": (_lose_dispute, {CO}),
+    "issue a portal activation code": (_issue_activation_code, {SA}),
 }
 
 

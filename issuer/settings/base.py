@@ -260,6 +260,21 @@ CARD_DATA_KEYS = env.str("CARD_DATA_KEYS", default="")
 CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY", default="")
 CARD_CVV_KEY = env.str("CARD_CVV_KEY", default="")
 
+# Outgoing email (the portal's password reset links). EMAIL_URL in
+# django-environ's form, e.g. smtp+tls://user:password@smtp.example.com:587;
+# unset, emails are printed to the console (set it in production).
+_EMAIL = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_EMAIL.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_EMAIL.get("EMAIL_USE_SSL"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Issuer <no-reply@localhost>")
+# Days a password reset link works.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+
 # Password given to the demo logins that `seed_demo` creates (sandbox only).
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="issuer-demo-2026")
 

@@ -24,6 +24,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared memory, so threads and worker processes see one database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
 AXES_ENABLED = True
+# Emails stay in django.core.mail.outbox.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOG_FORMAT = "text"
 LOGGING["handlers"]["console"]["formatter"] = "text"  # type: ignore[index]  # noqa: F405
 
