@@ -11,3 +11,14 @@ class PortalConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "portal"
+
+    def ready(self) -> None:
+        from issuer.kernel.outbox import consumer_register
+        from portal import tasks  # registers the task in every process
+        from portal.notification_events import NOTIFYING_EVENTS
+
+        consumer_register(
+            event_types=NOTIFYING_EVENTS,
+            task_name=tasks.notify_cardholders.name,
+            batch=True,
+        )

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("portal.urls_access")),
     path("", include("portal.urls_account")),
     path("", include("portal.urls_cards")),
+    path("", include("portal.urls_notifications")),
 ]

@@ -20,6 +20,8 @@
   cardholder.
 - PortalActivationCode: a one-time code (stored hashed) a cardholder signs up
   to the portal with; used once, expires, and a newer code revokes it.
+- NotificationPreference, Notification: what a cardholder is told about
+  their cards and accounts, and which of it is emailed (see notifications.py).
 """
 
 from accounts.models.billing import DueDateAssessment, Payment, Statement
@@ -30,6 +32,7 @@ from accounts.models.credit import (
     CreditLimitProposal,
     CreditScore,
 )
+from accounts.models.notifications import Notification, NotificationPreference
 from accounts.models.people import (
     Cardholder,
     Partner,
@@ -48,6 +51,8 @@ __all__ = [
     "CreditLimitProposal",
     "CreditScore",
     "DueDateAssessment",
+    "Notification",
+    "NotificationPreference",
     "Partner",
     "PartnerApiKey",
     "PartnerApiKeyManager",

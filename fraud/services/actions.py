@@ -9,7 +9,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cards.models import Card, CardStatusChange
+from cards.models import Authorization, Card, CardStatusChange
 from cards.services.lifecycle import Actor, card_freeze
 from fraud.models import FraudAction, FraudAlert, FraudScore, ReviewCase, Rule
 from fraud.scoring.model import CRITICAL, HIGH, MEDIUM
@@ -66,6 +66,7 @@ def _perform(kind: str, score: FraudScore) -> None:
     assert card is not None
     if kind == FraudAction.Kind.ASK_CARDHOLDER:
         FraudAlert.objects.create(authorization=authorization, card=card)
+        _publish_alert(authorization=authorization, card=card, score=score)
     elif kind == FraudAction.Kind.OPEN_CASE:
         case = ReviewCase.objects.create(
             authorization=authorization,
@@ -110,14 +111,21 @@ def _perform(kind: str, score: FraudScore) -> None:
         )
     elif kind == FraudAction.Kind.ALERT:
         FraudAlert.objects.get_or_create(authorization=authorization, card=card)
-        event_publish(
-            type="fraud.alert",
-            aggregate_type="card",
-            aggregate_id=str(card.public_id),
-            payload={
-                "authorization_id": str(authorization.public_id),
-                "card_id": str(card.public_id),
-                "tier": score.tier,
-                "score": score.score,
-            },
-        )
+        _publish_alert(authorization=authorization, card=card, score=score)
+
+
+def _publish_alert(
+    *, authorization: Authorization, card: Card, score: FraudScore
+) -> None:
+    """Tell the cardholder's side (notifications, webhooks) about an alert."""
+    event_publish(
+        type="fraud.alert",
+        aggregate_type="card",
+        aggregate_id=str(card.public_id),
+        payload={
+            "authorization_id": str(authorization.public_id),
+            "card_id": str(card.public_id),
+            "tier": score.tier,
+            "score": score.score,
+        },
+    )

@@ -321,3 +321,6 @@ CELERY_BEAT_SCHEDULE = {
 MINIMUM_PAYMENT_FLOOR = env.int("MINIMUM_PAYMENT_FLOOR", default=2_500)
 MINIMUM_PAYMENT_PERCENT_BPS = env.int("MINIMUM_PAYMENT_PERCENT_BPS", default=100)
 CHARGE_OFF_DAYS = env.int("CHARGE_OFF_DAYS", default=180)
+
+# Address of the portal, for links in cardholder notification emails.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")

@@ -1,0 +1,157 @@
+"""Cardholder notifications: preferences, recording one per event, emailing
+it when the cardholder wants that kind emailed, and marking it read.
+
+Recording is idempotent on (cardholder, event, kind): a redelivered event
+finds the notification it made the first time. Emails carry the title, the
+body and the portal link; bodies name a card by its last four digits only.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Cardholder, Notification, NotificationPreference
+from accounts.notification_selectors import notification_preference_of
+from issuer.kernel.errors import InvalidInput
+
+logger = logging.getLogger(__name__)
+
+EMAIL_SWITCHES = {
+    Notification.Kind.DECLINE: "is_decline_email_enabled",
+    Notification.Kind.LARGE_TRANSACTION: "is_large_transaction_email_enabled",
+    Notification.Kind.FRAUD_ALERT: "is_fraud_alert_email_enabled",
+    Notification.Kind.DUE_DATE: "is_due_date_email_enabled",
+}
+MAX_LARGE_TRANSACTION_THRESHOLD = 10**12
+
+
+@dataclass(frozen=True)
+class NotificationContent:
+    """What one notification says."""
+
+    kind: str
+    title: str
+    body: str
+    link_path: str = ""
+
+
+def notification_preference_update(
+    *,
+    cardholder: Cardholder,
+    is_decline_email_enabled: bool,
+    is_large_transaction_email_enabled: bool,
+    large_transaction_threshold: int,
+    is_fraud_alert_email_enabled: bool,
+    is_due_date_email_enabled: bool,
+) -> NotificationPreference:
+    """Set every preference of the cardholder at once."""
+    if (
+        isinstance(large_transaction_threshold, bool)
+        or not isinstance(large_transaction_threshold, int)
+        or not 0 < large_transaction_threshold <= MAX_LARGE_TRANSACTION_THRESHOLD
+    ):
+        raise InvalidInput.for_field(
+            "large_transaction_threshold",
+            "The large-purchase amount must be more than zero.",
+        )
+    preference, _ = NotificationPreference.objects.update_or_create(
+        cardholder=cardholder,
+        defaults={
+            "is_decline_email_enabled": is_decline_email_enabled,
+            "is_large_transaction_email_enabled": is_large_transaction_email_enabled,
+            "large_transaction_threshold": large_transaction_threshold,
+            "is_fraud_alert_email_enabled": is_fraud_alert_email_enabled,
+            "is_due_date_email_enabled": is_due_date_email_enabled,
+        },
+    )
+    return preference
+
+
+def notification_record(
+    *, cardholder: Cardholder, source_event_id: uuid.UUID, content: NotificationContent
+) -> tuple[Notification, bool]:
+    """Record the notification an event makes for a cardholder, once; return
+    it and whether it is new."""
+    existing = Notification.objects.filter(
+        cardholder=cardholder, source_event_id=source_event_id, kind=content.kind
+    ).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                cardholder=cardholder,
+                source_event_id=source_event_id,
+                kind=content.kind,
+                title=content.title,
+                body=content.body,
+                link_path=content.link_path,
+            )
+    except IntegrityError:  # a concurrent delivery of the same event won
+        return (
+            Notification.objects.get(
+                cardholder=cardholder,
+                source_event_id=source_event_id,
+                kind=content.kind,
+            ),
+            False,
+        )
+    return notification, True
+
+
+def notification_email_send(*, notification: Notification) -> bool:
+    """Email the notification unless it was emailed already or its kind is
+    switched off; return whether an email went out."""
+    cardholder = notification.cardholder
+    preference = notification_preference_of(cardholder=cardholder)
+    if notification.emailed_at is not None or not getattr(
+        preference, EMAIL_SWITCHES[Notification.Kind(notification.kind)]
+    ):
+        return False
+    if not cardholder.email:
+        logger.info("cardholder %s has no email address", cardholder.public_id)
+        return False
+    link = (
+        f"\n\n{settings.PORTAL_BASE_URL.rstrip('/')}{notification.link_path}"
+        if notification.link_path
+        else ""
+    )
+    # Claim the email first so two deliveries of one event never both send;
+    # a failed send gives the claim back for the retry.
+    claimed = Notification.objects.filter(
+        pk=notification.pk, emailed_at__isnull=True
+    ).update(emailed_at=timezone.now())
+    if not claimed:
+        return False
+    try:
+        send_mail(
+            subject=notification.title,
+            message=f"{notification.body}{link}",
+            from_email=None,
+            recipient_list=[cardholder.email],
+        )
+    except Exception:
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
+        raise
+    return True
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark one notification read (the first reading time is kept)."""
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, cardholder: Cardholder) -> int:
+    """Mark every unread notification of the cardholder read; return how many."""
+    return Notification.objects.filter(
+        cardholder=cardholder, read_at__isnull=True
+    ).update(read_at=timezone.now())

@@ -1,0 +1,156 @@
+"""What each outbox event tells the cardholder it concerns.
+
+`notifications_for_event` turns one event into the notifications it makes:
+a declined purchase (with the reason and next step in plain words), an
+approved purchase at or above the cardholder's large-purchase amount, a
+fraud alert ("was this you?") and a closed statement (amount and due date).
+Other events, and events about unknown cards or accounts, make none. Texts
+name a card by its last four digits only.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from accounts.models import Cardholder, CreditAccount, Notification
+from accounts.notification_selectors import notification_preference_of
+from accounts.services.notifications import NotificationContent
+from cards.models import Authorization
+from issuer.kernel.models import OutboxEvent
+from issuer.kernel.money import format_money
+from portal.decline_help import decline_next_step
+
+NOTIFYING_EVENTS = (
+    "authorization.declined",
+    "authorization.approved",
+    "fraud.alert",
+    "statement.closed",
+)
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """One notification for one cardholder."""
+
+    cardholder: Cardholder
+    content: NotificationContent
+
+
+def notifications_for_event(*, event: OutboxEvent) -> list[Addressed]:
+    """The notifications an event makes (none for events it does not know)."""
+    if event.type == "statement.closed":
+        return _statement_closed(event.payload)
+    if event.type in NOTIFYING_EVENTS:
+        return _about_authorization(event.type, event.payload)
+    return []
+
+
+def _uuid(value: object) -> uuid.UUID:
+    """The id an event names; the nil UUID (matching nothing) when malformed."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+def _money(amount: int, currency: str) -> str:
+    return f"{format_money(amount, currency)} {currency}"
+
+
+def _about_authorization(event_type: str, payload: dict) -> list[Addressed]:
+    authorization = (
+        Authorization.objects.select_related("card__account__cardholder")
+        .filter(public_id=_uuid(payload.get("authorization_id")))
+        .first()
+    )
+    if authorization is None or authorization.card is None:
+        return []
+    card = authorization.card
+    cardholder = card.account.cardholder
+    where = authorization.merchant_name or authorization.merchant_id
+    amount = _money(authorization.amount, authorization.currency)
+    if event_type == "authorization.declined":
+        return [
+            Addressed(
+                cardholder,
+                NotificationContent(
+                    kind=Notification.Kind.DECLINE,
+                    title=f"Purchase declined on card •••• {card.last_four}",
+                    body=(
+                        f"A purchase of {amount} at {where} was declined. "
+                        f"{authorization.reason} "
+                        f"{decline_next_step(reason=authorization.reason)}"
+                    ),
+                    link_path=reverse("portal-transactions"),
+                ),
+            )
+        ]
+    if event_type == "authorization.approved":
+        preference = notification_preference_of(cardholder=cardholder)
+        if authorization.amount < preference.large_transaction_threshold:
+            return []
+        return [
+            Addressed(
+                cardholder,
+                NotificationContent(
+                    kind=Notification.Kind.LARGE_TRANSACTION,
+                    title=f"Large purchase on card •••• {card.last_four}",
+                    body=(
+                        f"A purchase of {amount} at {where} was approved. "
+                        "If it was not you, freeze the card under Cards."
+                    ),
+                    link_path=reverse("portal-transactions"),
+                ),
+            )
+        ]
+    return [
+        Addressed(
+            cardholder,
+            NotificationContent(
+                kind=Notification.Kind.FRAUD_ALERT,
+                title=f"Was this you? Card •••• {card.last_four}",
+                body=(
+                    f"A purchase of {amount} at {where} looks unusual. "
+                    "Tell us whether it was you on your Alerts page."
+                ),
+                link_path=reverse("portal-alerts"),
+            ),
+        )
+    ]
+
+
+def _statement_closed(payload: dict) -> list[Addressed]:
+    account = (
+        CreditAccount.objects.select_related("cardholder")
+        .filter(public_id=_uuid(payload.get("account_id")))
+        .first()
+    )
+    if account is None:
+        return []
+    balance = int(payload["new_balance"])
+    minimum = int(payload["minimum_payment"])
+    due = datetime.date.fromisoformat(payload["due_date"])
+    due_text = f"{due:%B} {due.day}, {due.year}"
+    currency = account.currency
+    if balance > 0:
+        body = (
+            f"Your statement is ready. New balance {_money(balance, currency)}; "
+            f"minimum payment {_money(minimum, currency)} due by {due_text}."
+        )
+    else:
+        body = "Your statement is ready. Nothing is due this month."
+    return [
+        Addressed(
+            account.cardholder,
+            NotificationContent(
+                kind=Notification.Kind.DUE_DATE,
+                title=f"Statement ready: payment due {due_text}"
+                if balance > 0
+                else "Statement ready: nothing due",
+                body=body,
+                link_path=reverse("portal-statements"),
+            ),
+        )
+    ]

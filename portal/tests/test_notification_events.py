@@ -1,0 +1,254 @@
+"""Outbox events become cardholder notifications: one per event however
+often it is delivered, emailed when the cardholder wants that kind emailed,
+never with the card number."""
+
+import pytest
+from django.core import mail
+
+from accounts.models import Notification
+from accounts.services.notifications import notification_preference_update
+from cards.services.authorizations import authorization_create
+from cards.tests.conftest import authorization_request
+from fraud.services.live import authorization_score
+from issuer.kernel.models import OutboxEvent
+from issuer.kernel.outbox import consumers_for
+from portal.tasks import notify_cardholders
+from portal.tests.billing_world import billed_holder
+
+pytestmark = pytest.mark.django_db
+
+PREFERENCES = {
+    "is_decline_email_enabled": True,
+    "is_large_transaction_email_enabled": True,
+    "large_transaction_threshold": 50_000,
+    "is_fraud_alert_email_enabled": True,
+    "is_due_date_email_enabled": True,
+}
+
+
+def event_ids(event_type: str) -> list[int]:
+    return list(
+        OutboxEvent.objects.filter(type=event_type)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def authorize(test_card, amount: int):
+    return authorization_create(
+        request=authorization_request(test_card, amount=amount), partner=None
+    )
+
+
+def cardholder_of(test_card):
+    return test_card.issued.card.account.cardholder
+
+
+def test_the_consumer_receives_the_events_it_turns_into_notifications():
+    for event_type in (
+        "authorization.declined",
+        "authorization.approved",
+        "fraud.alert",
+        "statement.closed",
+    ):
+        assert "portal.notify_cardholders" in [
+            consumer.task_name for consumer in consumers_for(event_type)
+        ], event_type
+
+
+def test_a_decline_notifies_with_the_reason_and_next_step(test_card):
+    authorize(test_card, amount=200_000)  # above the 1,000.00 limit
+    card = test_card.issued.card
+
+    recorded = notify_cardholders(event_ids("authorization.declined"))
+
+    notification = Notification.objects.get()
+    assert recorded == 1
+    assert notification.cardholder == cardholder_of(test_card)
+    assert notification.kind == Notification.Kind.DECLINE
+    assert notification.title == f"Purchase declined on card •••• {card.last_four}"
+    assert notification.body == (
+        "A purchase of 2,000.00 USD at Corner Shop was declined. "
+        "Not enough available credit. "
+        "Make a payment to free up credit, then try again."
+    )
+    assert notification.link_path == "/portal/transactions/"
+    assert notification.read_at is None
+    assert [message.subject for message in mail.outbox] == [notification.title]
+    assert mail.outbox[0].to == [cardholder_of(test_card).email]
+
+
+def test_the_same_event_twice_makes_one_notification_and_one_email(test_card):
+    authorize(test_card, amount=200_000)
+    ids = event_ids("authorization.declined")
+
+    notify_cardholders(ids)
+    recorded_again = notify_cardholders(ids)
+
+    assert recorded_again == 1  # found, not made again
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get().emailed_at is not None
+
+
+def test_an_approved_purchase_below_the_threshold_notifies_nothing(test_card):
+    authorize(test_card, amount=49_999)
+
+    recorded = notify_cardholders(event_ids("authorization.approved"))
+
+    assert recorded == 0
+    assert Notification.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_an_approved_purchase_at_the_threshold_is_large(test_card):
+    authorize(test_card, amount=50_000)
+    card = test_card.issued.card
+
+    notify_cardholders(event_ids("authorization.approved"))
+
+    notification = Notification.objects.get()
+    assert notification.kind == Notification.Kind.LARGE_TRANSACTION
+    assert notification.title == f"Large purchase on card •••• {card.last_four}"
+    assert notification.body == (
+        "A purchase of 500.00 USD at Corner Shop was approved. "
+        "If it was not you, freeze the card under Cards."
+    )
+    assert len(mail.outbox) == 1
+
+
+def test_the_cardholders_own_threshold_decides_what_is_large(test_card):
+    notification_preference_update(
+        cardholder=cardholder_of(test_card),
+        **{**PREFERENCES, "large_transaction_threshold": 10_000},
+    )
+    authorize(test_card, amount=9_999)
+    authorize(test_card, amount=10_000)
+
+    notify_cardholders(event_ids("authorization.approved"))
+
+    assert list(Notification.objects.values_list("kind", "body")) == [
+        (
+            "large_transaction",
+            "A purchase of 100.00 USD at Corner Shop was approved. "
+            "If it was not you, freeze the card under Cards.",
+        )
+    ]
+
+
+def test_a_fraud_alert_asks_was_this_you_with_a_link_to_alerts(active_model, test_card):
+    flagged = authorize(test_card, amount=10_000)
+    authorization_score(authorization=flagged)
+    card = test_card.issued.card
+
+    notify_cardholders(event_ids("fraud.alert"))
+
+    notification = Notification.objects.get()
+    assert notification.kind == Notification.Kind.FRAUD_ALERT
+    assert notification.title == f"Was this you? Card •••• {card.last_four}"
+    assert notification.body == (
+        "A purchase of 100.00 USD at Corner Shop looks unusual. "
+        "Tell us whether it was you on your Alerts page."
+    )
+    assert notification.link_path == "/portal/alerts/"
+    assert mail.outbox[0].body == (
+        f"{notification.body}\n\nhttp://localhost:8000/portal/alerts/"
+    )
+
+
+def test_a_closed_statement_says_the_amount_and_due_date():
+    holder = billed_holder("billed")
+    statement = holder.statement
+
+    notify_cardholders(event_ids("statement.closed"))
+
+    notification = Notification.objects.get()
+    assert notification.cardholder == holder.account.cardholder
+    assert notification.kind == Notification.Kind.DUE_DATE
+    due = statement.due_date
+    due_text = f"{due:%B} {due.day}, {due.year}"
+    assert notification.title == f"Statement ready: payment due {due_text}"
+    assert notification.body == (
+        f"Your statement is ready. New balance 1,234.56 USD; minimum payment "
+        f"{statement.minimum_payment / 100:,.2f} USD due by {due_text}."
+    )
+    assert notification.link_path == "/portal/statements/"
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("switch", "amount"),
+    [
+        ("is_decline_email_enabled", 200_000),
+        ("is_large_transaction_email_enabled", 60_000),
+    ],
+)
+def test_an_email_switched_off_still_notifies_in_the_centre(test_card, switch, amount):
+    notification_preference_update(
+        cardholder=cardholder_of(test_card), **{**PREFERENCES, switch: False}
+    )
+    authorize(test_card, amount=amount)
+
+    notify_cardholders(list(OutboxEvent.objects.values_list("pk", flat=True)))
+
+    notification = Notification.objects.get()
+    assert notification.emailed_at is None
+    assert mail.outbox == []
+
+
+def test_fraud_alert_and_due_date_emails_can_be_switched_off(active_model, test_card):
+    holder = billed_holder("billed-quiet")
+    for cardholder in (cardholder_of(test_card), holder.account.cardholder):
+        notification_preference_update(
+            cardholder=cardholder,
+            **{
+                **PREFERENCES,
+                "is_fraud_alert_email_enabled": False,
+                "is_due_date_email_enabled": False,
+            },
+        )
+    authorization_score(authorization=authorize(test_card, amount=10_000))
+
+    notify_cardholders(event_ids("fraud.alert") + event_ids("statement.closed"))
+
+    assert sorted(Notification.objects.values_list("kind", flat=True)) == [
+        "due_date",
+        "fraud_alert",
+    ]
+    assert mail.outbox == []
+
+
+def test_emails_never_carry_the_card_number(test_card):
+    authorize(test_card, amount=200_000)
+    authorize(test_card, amount=60_000)
+
+    notify_cardholders(list(OutboxEvent.objects.values_list("pk", flat=True)))
+
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert test_card.issued.pan not in message.subject + message.body
+        assert test_card.issued.pan[:6] not in message.body
+
+
+def test_an_event_about_no_known_card_notifies_nothing(test_card):
+    authorization_create(
+        request=authorization_request(test_card, pan="4000000000000002"),
+        partner=None,
+    )
+
+    declined = event_ids("authorization.declined")
+    recorded = notify_cardholders(declined)
+
+    assert len(declined) == 1
+    assert recorded == 0
+    assert Notification.objects.count() == 0
+
+
+def test_events_are_relayed_to_the_consumer_after_commit(
+    test_card, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        authorize(test_card, amount=200_000)
+
+    assert Notification.objects.get().kind == Notification.Kind.DECLINE
+    assert len(mail.outbox) == 1
