@@ -2,8 +2,11 @@
 often it is delivered, emailed when the cardholder wants that kind emailed,
 never with the card number."""
 
+import time
+
 import pytest
 from django.core import mail
+from django.db import connection
 
 from accounts.models import Notification
 from accounts.services.notifications import notification_preference_update
@@ -252,3 +255,28 @@ def test_events_are_relayed_to_the_consumer_after_commit(
 
     assert Notification.objects.get().kind == Notification.Kind.DECLINE
     assert len(mail.outbox) == 1
+
+
+def _wait_for(queryset, count, seconds=30):
+    deadline = time.monotonic() + seconds
+    while queryset.count() < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+        connection.close()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_notifies_once_however_often_the_event_comes(
+    celery_worker, test_card
+):
+    authorize(test_card, amount=200_000)  # relayed on commit through Redis
+    notifications = Notification.objects.filter(kind=Notification.Kind.DECLINE)
+    _wait_for(notifications.exclude(emailed_at=None), 1)
+    emailed_at = notifications.get().emailed_at
+    event = OutboxEvent.objects.get(type="authorization.declined")
+
+    again = [notify_cardholders.delay([event.pk]) for _ in range(2)]
+
+    assert [result.get(timeout=30) for result in again] == [1, 1]
+    assert notifications.count() == 1
+    assert notifications.get().emailed_at == emailed_at
