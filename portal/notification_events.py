@@ -9,6 +9,7 @@ name a card by its last four digits only.
 """
 
 import datetime
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from cards.models import Authorization
 from issuer.kernel.models import OutboxEvent
 from issuer.kernel.money import format_money
 from portal.decline_help import decline_next_step
+
+logger = logging.getLogger(__name__)
 
 NOTIFYING_EVENTS = (
     "authorization.declined",
@@ -127,11 +130,18 @@ def _statement_closed(payload: dict) -> list[Addressed]:
         .filter(public_id=_uuid(payload.get("account_id")))
         .first()
     )
+    try:
+        balance = int(payload["new_balance"])
+        minimum = int(payload["minimum_payment"])
+        due = datetime.date.fromisoformat(payload["due_date"])
+    except (KeyError, TypeError, ValueError):
+        logger.warning(
+            "statement event of account %s lacks its figures; skipped",
+            payload.get("account_id"),
+        )
+        return []
     if account is None:
         return []
-    balance = int(payload["new_balance"])
-    minimum = int(payload["minimum_payment"])
-    due = datetime.date.fromisoformat(payload["due_date"])
     due_text = f"{due:%B} {due.day}, {due.year}"
     currency = account.currency
     if balance > 0:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Notification
 from accounts.services.notifications import notification_preference_update
@@ -14,7 +14,7 @@ from cards.services.authorizations import authorization_create
 from cards.tests.conftest import authorization_request
 from fraud.services.live import authorization_score
 from issuer.kernel.models import OutboxEvent
-from issuer.kernel.outbox import consumers_for
+from issuer.kernel.outbox import consumers_for, event_publish
 from portal.tasks import notify_cardholders
 from portal.tests.billing_world import billed_holder
 
@@ -243,6 +243,22 @@ def test_an_event_about_no_known_card_notifies_nothing(test_card):
     recorded = notify_cardholders(declined)
 
     assert len(declined) == 1
+    assert recorded == 0
+    assert Notification.objects.count() == 0
+
+
+def test_a_statement_event_without_its_figures_notifies_nothing(test_card):
+    account = test_card.issued.card.account
+    with transaction.atomic():
+        event = event_publish(
+            type="statement.closed",
+            aggregate_type="account",
+            aggregate_id=str(account.public_id),
+            payload={"account_id": str(account.public_id), "new_balance": 0},
+        )
+
+    recorded = notify_cardholders([event.pk])
+
     assert recorded == 0
     assert Notification.objects.count() == 0
 
