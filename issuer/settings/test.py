@@ -41,6 +41,3 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
     "global_keyprefix": f"issuer-test-{env('PYTEST_XDIST_WORKER', default='main')}-",
 }
-
-# Emails stay in memory, in the test process and in real worker processes.
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
