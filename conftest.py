@@ -23,6 +23,17 @@ from accounts.tests.staff_auth import staff_login as _staff_login
 from issuer.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent
+# The machine's recommended flags: no sandbox as root, and no background
+# connections (this closed network refuses them, many at a time).
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PORTAL_TEST_PASSWORD = "correct-horse-battery-staple"
 SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
 _STARTED = pytest.StashKey[float]()
@@ -254,7 +265,7 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=["--no-sandbox"]
+            executable_path=str(executable), headless=True, args=CHROMIUM_FLAGS
         )
         try:
             yield chromium
