@@ -31,8 +31,13 @@ def test_missing_key_is_401():
 def test_invalid_key_is_401(make_partner):
     _, key = make_partner()
     prefix, _, secret = key.partition(".")
+    other_last = "y" if secret.endswith("x") else "x"  # never the key itself
 
-    for wrong in (f"{prefix}.{secret[:-1]}x", "nonsense", f"zzzzzzzz.{secret}"):
+    for wrong in (
+        f"{prefix}.{secret[:-1]}{other_last}",
+        "nonsense",
+        f"zzzzzzzz.{secret}",
+    ):
         response = _client(wrong).post("/groups", BODY, format="json")
         assert response.status_code == 401, wrong
 
