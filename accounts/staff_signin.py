@@ -10,13 +10,9 @@
   password was right.
 """
 
-from base64 import b64encode
 from datetime import datetime, timedelta
-from io import BytesIO
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -28,7 +24,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services.second_factor import (
@@ -39,6 +34,7 @@ from accounts.services.second_factor import (
     staff_totp_secret,
     staff_totp_verify,
 )
+from accounts.totp_qr import totp_qr_code_data_uri
 from issuer.kernel.audit_signals import REASON_SECOND_FACTOR
 
 ENROLLMENT_SESSION_KEY = "staff_totp_enrollment"
@@ -149,13 +145,6 @@ def _pending_enrollment(request: HttpRequest) -> tuple[User, dict[str, Any]] | N
     return user, pending
 
 
-def _qr_code_data_uri(device: TOTPDevice) -> str:
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
-    buffer = BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + b64encode(buffer.getvalue()).decode()
-
-
 def staff_totp_enroll(
     request: HttpRequest, *, extra_context: dict[str, Any]
 ) -> HttpResponse:
@@ -185,7 +174,7 @@ def staff_totp_enroll(
         "title": "Set up your authenticator app",
         "form": form,
         "staff_username": user.get_username(),
-        "qr_code": _qr_code_data_uri(device),
+        "qr_code": totp_qr_code_data_uri(device),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
     }
     return render(request, "admin/staff/totp_enroll.html", context)

@@ -4,7 +4,8 @@ Every portal view is wrapped in `cardholder_required`: signed in, and the
 login belongs to a cardholder (staff logins are not cardholders). Views then
 scope every query to `request_cardholder(request)`, so another cardholder's
 object is simply not found (404), never forbidden: its existence is not
-revealed.
+revealed. A cardholder who turned on two-step sign-in must have signed this
+session in with their code; otherwise they are sent to sign in again.
 """
 
 from collections.abc import Callable
@@ -12,10 +13,12 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import Cardholder
+from portal.second_factor import session_needs_code
 
 PORTAL_LOGIN_URL = "/portal/login/"
 
@@ -36,6 +39,8 @@ def cardholder_required(
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         request_cardholder(request)
+        if session_needs_code(request):
+            return redirect_to_login(request.get_full_path(), PORTAL_LOGIN_URL)
         return view(request, *args, **kwargs)
 
     return login_required(wrapper, login_url=PORTAL_LOGIN_URL)

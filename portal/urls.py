@@ -3,12 +3,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portal.second_factor import PortalLoginView
 from portal.views.dashboard import dashboard
 
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="portal/login.html"),
+        PortalLoginView.as_view(),
         name="portal-login",
     ),
     path(
@@ -21,4 +22,5 @@ urlpatterns = [
     path("", include("portal.urls_account")),
     path("", include("portal.urls_cards")),
     path("", include("portal.urls_notifications")),
+    path("", include("portal.urls_security")),
 ]

@@ -106,3 +106,12 @@ def staff_totp_sandbox_enroll(*, user: User) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
     return device
+
+
+def cardholder_totp_disable(*, user: User) -> int:
+    """Turn a cardholder's two-step sign-in off: remove all their TOTP devices.
+
+    The caller has re-checked the password. Returns how many were removed.
+    """
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    return deleted
