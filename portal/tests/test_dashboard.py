@@ -43,3 +43,19 @@ def test_strangers_and_staff_cannot_use_the_portal(admin_client):
 
     assert stranger.get("/portal/")["Location"].startswith("/portal/login/")
     assert admin_client.get("/portal/").status_code == 403
+
+
+def test_the_overview_asks_about_pending_fraud_alerts(
+    active_model, test_card, cardholder_user, cardholder_client
+):
+    from fraud.services.live import authorization_score
+    from fraud.tests.conftest import authorize
+
+    authorization = authorize(test_card, 3_500)  # a medium score: "was this you?"
+    authorization_score(authorization=authorization)
+    client = cardholder_client(cardholder_user(test_card))
+
+    html = " ".join(client.get("/portal/").content.decode().split())
+
+    assert "We need your answer about 1 transaction (35.00 USD at Corner Shop)" in html
+    assert 'href="/portal/alerts/"' in html
