@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery.result import allow_join_result
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -217,7 +218,10 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
     celery_app.conf.task_always_eager = False
     try:
         _wait_for_worker(worker, name=f"test-{queue_suffix}@", log_path=log_path)
-        yield worker
+        # The test waits on the worker's results: it is not a task, whatever
+        # an earlier in-process task left in Celery's "inside a task" flag.
+        with allow_join_result():
+            yield worker
     finally:
         celery_app.conf.task_always_eager = previous_eager
         worker.terminate()
