@@ -19,11 +19,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
+from accounts.billing_terms import (
+    CHARGE_OFF,
+    INTEREST,
+    LATE_FEE,
+    PAYMENT_KINDS,
+    LineGroup,
+    day_end,
+    day_start,
+)
 from accounts.chart import CREDIT_LOSS, FEE_INCOME, INTEREST_INCOME, program_account
 from accounts.lock_objects import credit_account_lock
 from accounts.models import CreditAccount, DueDateAssessment, Payment, Statement
 from accounts.selectors import credit_account_balance
-from accounts.services.payments import PAYMENT_KIND, credit_account_payment_post
+from accounts.services.payments import credit_account_payment_post
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.outbox import event_publish
 from ledger.selectors import Movement, account_movements
@@ -39,26 +48,12 @@ from ledger.statement_math import (
     payoff_paying_minimum,
 )
 
-PURCHASE_KIND = "purchase"
-INTEREST_KIND = "interest"
-LATE_FEE_KIND = "fee_late"
-FEE_KIND_PREFIX = "fee_"
-CHARGE_OFF_KIND = "charge_off"
 AUTOPAY_TIME = time(12, 0)
 BILLED_STATUSES = (
     CreditAccount.Status.ACTIVE,
     CreditAccount.Status.SUSPENDED,
     CreditAccount.Status.CLOSED,
 )
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _end_of(day: date) -> datetime:
-    """The last moment of a day: where a cycle's interest and fees are dated."""
-    return _start_of(day + timedelta(days=1)) - timedelta(microseconds=1)
 
 
 def _terms() -> MinimumPaymentTerms:
@@ -73,8 +68,7 @@ def _paid(movements: list[Movement], start: date, end: date) -> int:
     return sum(
         -movement.debit
         for movement in movements
-        if movement.kind in (PAYMENT_KIND, "payment_return")
-        and start <= movement.day <= end
+        if movement.kind in PAYMENT_KINDS and start <= movement.day <= end
     )
 
 
@@ -180,8 +174,8 @@ def _next_step(state: _State, as_of: date) -> tuple[date, Step] | None:
 def _movements(account: CreditAccount, since: date, through: date) -> list[Movement]:
     return account_movements(
         account=account.receivable_id,
-        start=_start_of(since),
-        end=_start_of(through + timedelta(days=1)),
+        start=day_start(since),
+        end=day_start(through + timedelta(days=1)),
     )
 
 
@@ -199,11 +193,12 @@ def _close(state: _State, day: date) -> BillingResult:
     purchases = fees = other = 0
     for movement in movements:
         net_by_day[movement.day] = net_by_day.get(movement.day, 0) + movement.debit
-        if movement.kind == PURCHASE_KIND:
+        group = LineGroup.for_kind(movement.kind)
+        if group is LineGroup.PURCHASE:
             purchases += movement.debit
-        elif movement.kind.startswith(FEE_KIND_PREFIX):
+        elif group is LineGroup.FEE:
             fees += movement.debit
-        else:
+        else:  # interest is only posted at the close, after this read
             other += movement.debit
     grace = _grace_applies(previous=previous, movements=movements)
     cycle = interest_for_cycle(
@@ -220,9 +215,9 @@ def _close(state: _State, day: date) -> BillingResult:
                 debit(locked.receivable, interest),
                 credit(program_account(INTEREST_INCOME, locked.currency), interest),
             ],
-            kind=INTEREST_KIND,
+            kind=INTEREST,
             idempotency_key=f"interest:{locked.public_id}:{day.isoformat()}",
-            effective_at=_end_of(day),
+            effective_at=day_end(day),
             description="Interest charged",
             external_ref=str(locked.public_id),
             forced=True,
@@ -371,9 +366,9 @@ def _assess(state: _State, day: date) -> BillingResult:
                 debit(locked.receivable, fee),
                 credit(program_account(FEE_INCOME, locked.currency), fee),
             ],
-            kind=LATE_FEE_KIND,
+            kind=LATE_FEE,
             idempotency_key=f"fee-late:{statement.public_id}",
-            effective_at=_start_of(day + timedelta(days=1)),
+            effective_at=day_start(day + timedelta(days=1)),
             description="Late payment fee",
             external_ref=str(locked.public_id),
             forced=True,
@@ -418,14 +413,14 @@ def _charge_off(state: _State, day: date) -> BillingResult:
                 debit(program_account(CREDIT_LOSS, locked.currency), owed),
                 credit(locked.receivable, owed),
             ],
-            kind=CHARGE_OFF_KIND,
+            kind=CHARGE_OFF,
             idempotency_key=f"charge-off:{locked.public_id}",
-            effective_at=_start_of(day),
+            effective_at=day_start(day),
             description="Charged off",
             external_ref=str(locked.public_id),
         )
     locked.status = CreditAccount.Status.CHARGED_OFF
-    locked.charged_off_at = _start_of(day)
+    locked.charged_off_at = day_start(day)
     locked.save(update_fields=["status", "charged_off_at"])
     event_publish(
         type="credit.account_charged_off",

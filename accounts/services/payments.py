@@ -4,10 +4,16 @@ A payment dated into a cycle that is already closed is credited on the
 first day of the open cycle: closed statements never change.
 """
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from accounts.billing_terms import (
+    PAYMENT,
+    PAYMENT_RETURN,
+    RETURNED_PAYMENT_FEE,
+    day_start,
+)
 from accounts.chart import FEE_INCOME, PAYMENTS_CLEARING, program_account
 from accounts.lock_objects import credit_account_lock
 from accounts.models import CreditAccount, Payment, Statement
@@ -16,10 +22,6 @@ from issuer.kernel.errors import Conflict, InvalidInput
 from issuer.kernel.money import validate_amount
 from issuer.kernel.outbox import event_publish
 from ledger.services.entries import credit, debit, entry_post
-
-PAYMENT_KIND = "payment"
-PAYMENT_RETURN_KIND = "payment_return"
-RETURNED_PAYMENT_FEE_KIND = "fee_returned_payment"
 
 
 def _open_cycle_start(account: CreditAccount) -> datetime | None:
@@ -31,7 +33,7 @@ def _open_cycle_start(account: CreditAccount) -> datetime | None:
     )
     if last_end is None:
         return None
-    return datetime.combine(last_end + timedelta(days=1), time.min, tzinfo=UTC)
+    return day_start(last_end + timedelta(days=1))
 
 
 @atomic_with_retry
@@ -61,7 +63,7 @@ def credit_account_payment_post(
             debit(program_account(PAYMENTS_CLEARING, locked.currency), amount),
             credit(locked.receivable, amount),
         ],
-        kind=PAYMENT_KIND,
+        kind=PAYMENT,
         idempotency_key=idempotency_key,
         effective_at=received_at,
         description=description,
@@ -116,7 +118,7 @@ def payment_return(
             debit(account.receivable, locked.amount),
             credit(program_account(PAYMENTS_CLEARING, account.currency), locked.amount),
         ],
-        kind=PAYMENT_RETURN_KIND,
+        kind=PAYMENT_RETURN,
         idempotency_key=f"payment-return:{locked.public_id}",
         effective_at=returned_at,
         description=f"Payment returned: {reason}"[:255],
@@ -132,7 +134,7 @@ def payment_return(
                     account.returned_payment_fee,
                 ),
             ],
-            kind=RETURNED_PAYMENT_FEE_KIND,
+            kind=RETURNED_PAYMENT_FEE,
             idempotency_key=f"fee-returned-payment:{locked.public_id}",
             effective_at=returned_at,
             description="Returned payment fee",

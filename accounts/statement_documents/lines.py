@@ -1,37 +1,12 @@
 """A statement's transaction lines: what moved the balance during the period."""
 
 import datetime
-import enum
 import uuid
 from dataclasses import dataclass
 
+from accounts.billing_terms import LineGroup, day_start
 from accounts.models import Statement
 from ledger.models import Posting, Side
-
-
-class LineGroup(enum.Enum):
-    """The statement summary line a posting counts towards (see the contract)."""
-
-    PURCHASE = ("purchase", "Purchase")
-    PAYMENT_OR_CREDIT = ("payment_or_credit", "Payment or credit")
-    FEE = ("fee", "Fee")
-    INTEREST = ("interest", "Interest")
-
-    def __init__(self, key: str, label: str) -> None:
-        self.key = key
-        self.label = label
-
-    @classmethod
-    def for_kind(cls, kind: str) -> "LineGroup":
-        """Group an entry kind; anything unnamed nets into payments and credits."""
-        if kind == "purchase":
-            return cls.PURCHASE
-        if kind.startswith("fee_"):
-            return cls.FEE
-        if kind == "interest":
-            return cls.INTEREST
-        return cls.PAYMENT_OR_CREDIT
-
 
 # What a line says when its entry has no description of its own.
 KIND_DESCRIPTIONS = {
@@ -71,15 +46,10 @@ def statement_period_bounds(
     *, statement: Statement
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """Return [period start 00:00 UTC, day after period end 00:00 UTC)."""
-    start = datetime.datetime.combine(
-        statement.period_start, datetime.time.min, tzinfo=datetime.UTC
+    return (
+        day_start(statement.period_start),
+        day_start(statement.period_end + datetime.timedelta(days=1)),
     )
-    end = datetime.datetime.combine(
-        statement.period_end + datetime.timedelta(days=1),
-        datetime.time.min,
-        tzinfo=datetime.UTC,
-    )
-    return start, end
 
 
 def statement_lines(*, statement: Statement) -> list[StatementLine]:
@@ -92,11 +62,11 @@ def statement_lines(*, statement: Statement) -> list[StatementLine]:
     postings = (
         Posting.objects.filter(
             account_id=statement.account.receivable_id,
-            entry__effective_at__gte=start,
-            entry__effective_at__lt=end,
+            effective_at__gte=start,
+            effective_at__lt=end,
         )
         .select_related("entry")
-        .order_by("entry__effective_at", "entry_id", "pk")
+        .order_by("effective_at", "entry_id", "pk")
     )
     lines = []
     for posting in postings:

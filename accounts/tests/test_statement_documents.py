@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from accounts.billing_terms import LineGroup
 from accounts.models import Statement
 from accounts.statement_documents.content import statement_document
 from accounts.statement_documents.csv_file import statement_csv
 from accounts.statement_documents.html_page import DocumentLink, statement_html
-from accounts.statement_documents.lines import LineGroup, statement_lines
+from accounts.statement_documents.lines import statement_lines
 from accounts.statement_documents.pdf_file import statement_pdf
 from accounts.tests.factories import credit_account_create_for_test
 from accounts.tests.pdf_text import pdf_text_lines
