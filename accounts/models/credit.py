@@ -68,6 +68,10 @@ class CreditAccount(models.Model):
                 condition=models.Q(billing_cycle_day__gte=1, billing_cycle_day__lte=28),
                 name="accounts_creditaccount_cycle_day_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(late_fee__gte=0, returned_payment_fee__gte=0),
+                name="accounts_creditaccount_fees_not_negative",
+            ),
         ]
         permissions = [("decide_creditlimit", "Can decide credit limit changes")]
 

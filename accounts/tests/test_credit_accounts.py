@@ -172,3 +172,15 @@ def test_available_credit_is_one_query_whatever_the_history(
 
     assert balance.pending == sum(range(1, 301))
     assert balance.posted_balance == -sum(range(1, 301))
+
+
+def test_the_database_refuses_a_negative_fee():
+    from django.db import IntegrityError, transaction
+
+    account = credit_account_create_for_test()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CreditAccount.objects.filter(pk=account.pk).update(late_fee=-1)
+
+    account.refresh_from_db()
+    assert account.late_fee == 0
