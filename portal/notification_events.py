@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from accounts.models import Cardholder, CreditAccount, Notification
+from accounts.models import Cardholder, CreditAccount, CreditDecision, Notification
 from accounts.notification_selectors import notification_preference_of
 from accounts.services.notifications import NotificationContent
 from cards.models import Authorization
@@ -30,6 +30,7 @@ NOTIFYING_EVENTS = (
     "authorization.approved",
     "fraud.alert",
     "statement.closed",
+    "credit.limit_decreased",
 )
 
 
@@ -45,6 +46,8 @@ def notifications_for_event(*, event: OutboxEvent) -> list[Addressed]:
     """The notifications an event makes (none for events it does not know)."""
     if event.type == "statement.closed":
         return _statement_closed(event.payload)
+    if event.type == "credit.limit_decreased":
+        return _limit_decreased(event.payload)
     if event.type in NOTIFYING_EVENTS:
         return _about_authorization(event.type, event.payload)
     return []
@@ -161,6 +164,30 @@ def _statement_closed(payload: dict) -> list[Addressed]:
                 else "Statement ready: nothing due",
                 body=body,
                 link_path=reverse("portal-statements"),
+            ),
+        )
+    ]
+
+
+def _limit_decreased(payload: dict) -> list[Addressed]:
+    """The credit decision's notice to the cardholder, as the officer recorded it."""
+    decision = (
+        CreditDecision.objects.select_related("account__cardholder")
+        .filter(public_id=_uuid(payload.get("decision_id")))
+        .first()
+    )
+    if decision is None or not decision.cardholder_notice:
+        return []
+    account = decision.account
+    return [
+        Addressed(
+            account.cardholder,
+            NotificationContent(
+                kind=Notification.Kind.CREDIT_LIMIT,
+                title="Your credit limit was lowered to "
+                f"{_money(decision.new_limit, account.currency)}",
+                body=decision.cardholder_notice,
+                link_path=reverse("portal-dashboard"),
             ),
         )
     ]

@@ -55,6 +55,7 @@ class Notification(models.Model):
         LARGE_TRANSACTION = "large_transaction", "Large purchase"
         FRAUD_ALERT = "fraud_alert", "Fraud alert"
         DUE_DATE = "due_date", "Payment due"
+        CREDIT_LIMIT = "credit_limit", "Credit limit lowered"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cardholder = models.ForeignKey(

@@ -27,6 +27,8 @@ EMAIL_SWITCHES = {
     Notification.Kind.FRAUD_ALERT: "is_fraud_alert_email_enabled",
     Notification.Kind.DUE_DATE: "is_due_date_email_enabled",
 }
+# Notices the cardholder must receive whatever their settings say.
+ALWAYS_EMAILED = frozenset({Notification.Kind.CREDIT_LIMIT})
 MAX_LARGE_TRANSACTION_THRESHOLD = 10**12
 
 
@@ -109,9 +111,9 @@ def notification_email_send(*, notification: Notification) -> bool:
     switched off; return whether an email went out."""
     cardholder = notification.cardholder
     preference = notification_preference_of(cardholder=cardholder)
-    if notification.emailed_at is not None or not getattr(
-        preference, EMAIL_SWITCHES[Notification.Kind(notification.kind)]
-    ):
+    kind = Notification.Kind(notification.kind)
+    wanted = kind in ALWAYS_EMAILED or getattr(preference, EMAIL_SWITCHES[kind])
+    if notification.emailed_at is not None or not wanted:
         return False
     if not cardholder.email:
         logger.info("cardholder %s has no email address", cardholder.public_id)

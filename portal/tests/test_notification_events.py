@@ -54,6 +54,7 @@ def test_the_consumer_receives_the_events_it_turns_into_notifications():
         "authorization.approved",
         "fraud.alert",
         "statement.closed",
+        "credit.limit_decreased",
     ):
         assert "portal.notify_cardholders" in [
             consumer.task_name for consumer in consumers_for(event_type)
@@ -298,3 +299,45 @@ def test_a_real_worker_notifies_once_however_often_the_event_comes(
     assert [result.get(timeout=30) for result in again] == [1, 1]
     assert notifications.count() == 1
     assert notifications.get().emailed_at == emailed_at
+
+
+def test_a_lowered_limit_sends_the_decisions_notice_even_with_emails_off(
+    test_card, make_staff
+):
+    from accounts.roles import CREDIT_OFFICER
+    from accounts.services.credit_decisions import (
+        credit_limit_proposal_create,
+        credit_limit_proposal_decide,
+    )
+
+    cardholder = cardholder_of(test_card)
+    notification_preference_update(
+        cardholder=cardholder,
+        **{
+            key: False if key.startswith("is_") else value
+            for key, value in PREFERENCES.items()
+        },
+    )
+    proposal = credit_limit_proposal_create(
+        account=test_card.issued.card.account,
+        proposed_limit=60_000,
+        reasons=["A payment was more than 30 days late"],
+    )
+    decision = credit_limit_proposal_decide(
+        proposal=proposal,
+        approve=True,
+        reason="Rising risk",
+        officer=make_staff("olive", CREDIT_OFFICER),
+    )
+
+    notify_cardholders(event_ids("credit.limit_decreased") * 2)
+
+    notification = Notification.objects.get(cardholder=cardholder)
+    assert (notification.kind, notification.title) == (
+        "credit_limit",
+        "Your credit limit was lowered to 600.00 USD",
+    )
+    assert notification.body == decision.cardholder_notice
+    assert "- A payment was more than 30 days late" in notification.body
+    assert len(mail.outbox) == 1  # once, though delivered twice
+    assert mail.outbox[0].body.startswith(decision.cardholder_notice)
