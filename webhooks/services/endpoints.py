@@ -9,8 +9,8 @@ import logging
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
