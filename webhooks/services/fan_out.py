@@ -42,7 +42,9 @@ def webhook_deliveries_create(*, event: OutboxEvent) -> list[WebhookDelivery]:
     if public is None or not public.partner_ids:
         return []
     endpoints = webhook_endpoints_subscribed(
-        partner_ids=public.partner_ids, event_type=public.type
+        partner_ids=public.partner_ids,
+        event_type=public.type,
+        occurred_at=event.created_at,
     )
     if not endpoints:
         return []

@@ -1,7 +1,8 @@
 """A real local HTTP server standing in for a partner's webhook endpoint.
 
 It records every POST (arrival time, headers, raw body) and answers each
-from a script of behaviours, in order: a status code, ("slow", seconds,
+from a script of behaviours, in order (one script for all requests, or one
+per marker found in the body): a status code, ("slow", seconds,
 status) or "hang" (hold the request until the test ends). When the script
 runs out it answers 200.
 """
@@ -31,6 +32,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self._script: list[Behaviour] = []
+        self._scripts_for: dict[bytes, list[Behaviour]] = {}
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._release = threading.Event()
@@ -43,7 +45,7 @@ class Receiver:
                     receiver.requests.append(
                         Received(time.monotonic(), dict(self.headers), body)
                     )
-                    behaviour = receiver._script.pop(0) if receiver._script else 200
+                    behaviour = receiver._next_behaviour(body)
                     receiver._arrived.notify_all()
                 status = receiver._perform(behaviour)
                 if status is None:
@@ -71,6 +73,12 @@ class Receiver:
         assert isinstance(behaviour, int)
         return behaviour
 
+    def _next_behaviour(self, body: bytes) -> Behaviour:
+        for marker, script in self._scripts_for.items():
+            if marker in body and script:
+                return script.pop(0)
+        return self._script.pop(0) if self._script else 200
+
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
@@ -79,6 +87,11 @@ class Receiver:
     def script(self, *behaviours: Behaviour) -> None:
         with self._lock:
             self._script = list(behaviours)
+
+    def script_for(self, marker: str, *behaviours: Behaviour) -> None:
+        """Answer requests whose body contains `marker` (an event id) so."""
+        with self._lock:
+            self._scripts_for[marker.encode()] = list(behaviours)
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         """Wait until `count` requests arrived; return all of them."""
