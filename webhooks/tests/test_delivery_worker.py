@@ -6,6 +6,7 @@ dies mid-send."""
 import os
 import signal
 import time
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -37,7 +38,7 @@ def _wait_until(predicate, timeout: float = 30) -> None:
 
 
 def _gaps(requests) -> list[float]:
-    return [later.at - earlier.at for earlier, later in zip(requests, requests[1:])]
+    return [later.at - earlier.at for earlier, later in pairwise(requests)]
 
 
 @pytest.fixture
