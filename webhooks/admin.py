@@ -5,6 +5,8 @@ Staff never see or change a signing secret (partners rotate their own).
 Replays and enabling call the same services as the partner API.
 """
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -124,6 +126,10 @@ class WebhookAttemptInline(ReadOnlyInline):
         "outcome",
     )
     readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Attempts are part of the delivery: whoever sees it sees them."""
+        return request.user.has_perm("webhooks.view_webhookdelivery")
 
 
 @admin.register(WebhookDelivery)

@@ -2,7 +2,8 @@
 
 - WebhookEndpoint: a partner's URL and the event types it wants. Enabled
   endpoints receive deliveries; one that keeps failing is disabled (with an
-  alert) until its partner or staff enable it again.
+  alert) until its partner or staff enable it again. A disabled endpoint's
+  deliveries are recorded and held, then sent in order once it is enabled.
 - WebhookSecret: the signing secrets of an endpoint, sealed at rest with
   the data key ring. The current one has no `expires_at`; a rotated-out one
   keeps signing until its `expires_at` (the overlap window), so a partner

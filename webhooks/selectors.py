@@ -24,12 +24,12 @@ def webhook_deliveries_for_partner(*, partner: Partner) -> QuerySet[WebhookDeliv
 def webhook_endpoints_subscribed(
     *, partner_ids: frozenset[int], event_type: str, occurred_at: datetime.datetime
 ) -> list[WebhookEndpoint]:
-    """The enabled endpoints of these partners that want this event type and
-    already existed when it happened."""
+    """The endpoints of these partners that want this event type and already
+    existed when it happened. Disabled ones are included: their deliveries
+    are held until they are enabled again, not dropped."""
     endpoints = WebhookEndpoint.objects.filter(
         partner_id__in=partner_ids,
         created_at__lte=occurred_at,
-        status=WebhookEndpoint.Status.ENABLED,
         partner__is_active=True,
     )
     return [
