@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEndpointStatusEnum": "webhooks.models.WebhookEndpoint.Status",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+    },
 }
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
