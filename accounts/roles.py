@@ -141,6 +141,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "axes.delete_accessattempt",
         # Partners' webhook endpoints: the log, replays, enabling a disabled one.
         "webhooks.view_webhookendpoint",
+        "webhooks.add_webhookendpoint",
+        "webhooks.change_webhookendpoint",
         "webhooks.enable_webhookendpoint",
         "webhooks.view_webhookdelivery",
         "webhooks.replay_webhookdelivery",

@@ -1,13 +1,16 @@
 """Webhooks in the staff admin: endpoints with their health, deliveries
 with every attempt, replays and enabling/disabling.
 
-Staff never see or change a signing secret (partners rotate their own).
-Replays and enabling call the same services as the partner API.
+Program admins may register an endpoint for a partner (its secret is shown
+once, to hand over) and change its URL and event types; nobody reads a
+secret afterwards (partners rotate their own). Every change calls the same
+services as the partner API.
 """
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -19,15 +22,42 @@ from issuer.kernel.admin import (
     admin_list_link,
     apply_each,
 )
+from webhooks.apis import EVENT_CHOICES
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services.delivery import webhook_delivery_replay
 from webhooks.services.endpoints import (
+    webhook_endpoint_create,
     webhook_endpoint_disable,
     webhook_endpoint_enable,
+    webhook_endpoint_update,
 )
+from webhooks.url_policy import UrlRefused, url_check
 
 REPLAY_PERMISSION = "webhooks.replay_webhookdelivery"
 ENABLE_PERMISSION = "webhooks.enable_webhookendpoint"
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """Program admins register or change an endpoint for a partner; the URL
+    and event types get the same checks as through the API."""
+
+    event_types = forms.MultipleChoiceField(
+        choices=[(t, t) for t in EVENT_CHOICES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="* sends every event type.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("partner", "url", "event_types", "description", "alert_email")
+
+    url = forms.URLField(max_length=500, assume_scheme="https")
+
+    def clean_url(self) -> str:
+        try:
+            return url_check(self.cleaned_data["url"])
+        except UrlRefused as refused:
+            raise forms.ValidationError(refused.message) from None
 
 
 @admin.register(WebhookEndpoint)
@@ -64,6 +94,59 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
     actions = ["enable_endpoints", "disable_endpoints"]
+    form = WebhookEndpointForm
+    editable_fields = ("url", "event_types", "description", "alert_email")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("webhooks.add_webhookendpoint")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("webhooks.change_webhookendpoint")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return WebhookEndpointForm.Meta.fields
+        return self.fields
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Any = None
+    ) -> tuple[str, ...]:
+        if obj is None:
+            return ()
+        if self.has_change_permission(request, obj):
+            return tuple(f for f in self.fields if f not in self.editable_fields)
+        return self.fields
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: WebhookEndpoint,
+        form: forms.ModelForm,
+        change: bool,
+    ) -> None:
+        data = form.cleaned_data
+        if change:
+            webhook_endpoint_update(
+                endpoint=obj,
+                url=data["url"],
+                event_types=data["event_types"],
+                description=data["description"],
+                alert_email=data["alert_email"],
+            )
+            return
+        created, secret = webhook_endpoint_create(
+            partner=data["partner"],
+            url=data["url"],
+            event_types=data["event_types"],
+            description=data["description"],
+            alert_email=data["alert_email"],
+        )
+        obj.pk, obj.public_id = created.pk, created.public_id
+        self.message_user(
+            request,
+            f"Signing secret, shown this once (give it to the partner): {secret}",
+            messages.WARNING,
+        )
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, endpoint: WebhookEndpoint) -> str:

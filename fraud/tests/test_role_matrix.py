@@ -92,6 +92,7 @@ ADDS: dict[str, set[str]] = {
     "cards/velocityrule": {PA},
     "fraud/rule": {FS},
     "fraud/batchscoringjob": {FS},
+    "webhooks/webhookendpoint": {PA},
 }
 
 
