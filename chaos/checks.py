@@ -220,11 +220,13 @@ def _answered_and_recorded(
             for op in traffic.of_kind("payment")
             if op.outcome.status == 201
         },
-        set(
-            JournalEntry.objects.filter(idempotency_key__startswith=prefix).values_list(
-                "idempotency_key", flat=True
-            )
-        ),
+        {
+            key
+            for key in JournalEntry.objects.filter(
+                idempotency_key__startswith=prefix
+            ).values_list("idempotency_key", flat=True)
+            if key
+        },
     )
     return pairs
 

@@ -231,7 +231,7 @@ class Gunicorn(Managed):
         self, home: Path, port: int, *, env: dict[str, str], workers: int, threads: int
     ) -> None:
         argv = [
-            sys.executable, "-m", "gunicorn", "issuer.wsgi",
+            sys.executable, "-m", "gunicorn", "chaos.wsgi:application",
             "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers),
             "--threads", str(threads),
@@ -270,7 +270,7 @@ class CeleryNode(Managed):
     ) -> None:
         self.node_name = f"{name}@chaos"
         argv = [
-            sys.executable, "-m", "celery", "-A", "chaos.hold", "worker",
+            sys.executable, "-m", "celery", "-A", "chaos.celery_app", "worker",
             "-Q", "default,fraud,webhooks,credit",
             "-c", str(concurrency),
             "-P", "prefork",

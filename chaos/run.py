@@ -75,7 +75,7 @@ def _run_all(
     from chaos.scenarios import FULL, SHORT, Context, scenarios_available
 
     profile = FULL if args.profile == "full" else SHORT
-    overrides = {
+    overrides: dict[str, Any] = {
         field: float(os.environ[name])
         for name, field in OVERRIDES.items()
         if name in os.environ

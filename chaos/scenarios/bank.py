@@ -58,7 +58,9 @@ class Bank(Scenario):
         "concurrent mixed money movement over HTTP on hot and cold cards "
         "keeps the books balanced, within limits, and exactly-once"
     )
-    workload = staticmethod(bank_mix)
+
+    def workload(self, session: Session) -> None:
+        bank_mix(session)
 
     def clients(self, context: Context) -> tuple[int, float]:
         return context.profile.bank_clients, 0.0

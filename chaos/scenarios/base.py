@@ -16,7 +16,7 @@ from accounts.services.partners import partner_create
 from chaos import checks
 from chaos.cluster import Cluster
 from chaos.processes import wait_until
-from chaos.traffic import Deck, Traffic, Workload, authorize_and_capture
+from chaos.traffic import Deck, Session, Traffic, Workload, authorize_and_capture
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,10 @@ class Result:
 class Scenario:
     name: ClassVar[str]
     proves: ClassVar[str]
-    workload: ClassVar[Workload] = staticmethod(authorize_and_capture)
+
+    def workload(self, session: Session) -> None:
+        """One client operation; the fault scenarios authorize and capture."""
+        authorize_and_capture(session)
 
     def clients(self, context: Context) -> tuple[int, float]:
         """Client threads and the mean pause between each one's requests."""
@@ -149,7 +152,7 @@ class Scenario:
         self.prepare(context, partner, api_key)
         clients, pause = self.clients(context)
         traffic = context.traffic(
-            self.name, api_key, type(self).workload, clients=clients, pause=pause
+            self.name, api_key, self.workload, clients=clients, pause=pause
         )
         traffic.start()
         started = time.monotonic()

@@ -1,6 +1,6 @@
 """kill -9 Celery workers in the middle of their tasks.
 
-Pool processes are killed while a task is held (see chaos.hold) either
+Pool processes are killed while a task is held (see chaos.celery_app) either
 before its body ran or after its effects committed but before the
 acknowledgement; then a whole node (parent and pool) is killed mid-task.
 Proves: acks-late with reject-on-worker-lost hands a dead process's task
@@ -14,25 +14,16 @@ import os
 import signal
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from accounts.models import Partner
 from chaos.cluster import Cluster
+from chaos.holds import Held, catch_held
 from chaos.processes import CeleryNode, wait_until
 from chaos.scenarios.base import Context, Injected, Scenario
 from chaos.traffic import Traffic
 
 HOLD_SECONDS = 3.0
-
-
-@dataclass(frozen=True)
-class Kill:
-    task_id: str
-    task: str
-    phase: str
-    at: float  # time.time()
-    node: str
 
 
 def journal(control: Path) -> dict[str, list[float]]:
@@ -47,55 +38,36 @@ def journal(control: Path) -> dict[str, list[float]]:
 
 def kill_held(
     cluster: Cluster, *, phase: str, prefixes: str, whole_node: bool = False
-) -> Kill:
-    """Hold matching tasks at `phase`, SIGKILL the first pool process seen
-    holding one (or its whole node), stop holding, and wait until every
-    other held task has moved on and the pool is whole again."""
-    control = cluster.control
-    hold = control / "hold"
-    hold.write_text(f"{phase} {HOLD_SECONDS} {prefixes}\n")
-    try:
-        pid, task_id, task = _first_held(control, phase)
+) -> Held:
+    """SIGKILL a pool process holding a task at `phase` (or its whole node),
+    then wait until the pool is whole again."""
+    killed: list[CeleryNode] = []
+
+    def kill(pid: int) -> None:
         node = _node_of(cluster, pid)
-        at = time.time()
+        killed.append(node)
         if whole_node:
             node.kill()
         else:
             os.kill(pid, signal.SIGKILL)
-        (control / f"held-{pid}").unlink(missing_ok=True)  # the dead cannot
-    finally:
-        hold.unlink(missing_ok=True)
-    wait_until(
-        lambda: not list(control.glob("held-*")), timeout=60, what="holds released"
+
+    held = catch_held(
+        cluster.control,
+        spec="hold",
+        marker="held",
+        phase=phase,
+        prefixes=prefixes,
+        seconds=HOLD_SECONDS,
+        kill=kill,
     )
     if not whole_node:
-        concurrency = cluster.tuning.celery_concurrency
+        node, size = killed[0], cluster.tuning.celery_concurrency
         wait_until(
-            lambda: len(node.pool()) == concurrency and pid not in node.pool(),
+            lambda: len(node.pool()) == size and held.pid not in node.pool(),
             timeout=60,
             what="the pool replacing its process",
         )
-    return Kill(task_id, task, phase, at, node.node_name)
-
-
-def _first_held(control: Path, phase: str) -> tuple[int, str, str]:
-    """The first pool process seen holding a task at `phase`: its pid, the
-    task's id and name."""
-    found: list[tuple[int, str, str]] = []
-
-    def held() -> bool:
-        for path in sorted(control.glob("held-*")):
-            try:
-                task_id, task, held_at = path.read_text().split()
-            except (OSError, ValueError):
-                continue  # just released, or still being written
-            if held_at == phase:
-                found.append((int(path.name.removeprefix("held-")), task_id, task))
-                return True
-        return False
-
-    wait_until(held, timeout=120, what=f"a task held {phase}", every=0.05)
-    return found[0]
+    return held
 
 
 def _node_of(cluster: Cluster, pid: int) -> CeleryNode:
@@ -106,17 +78,17 @@ def _node_of(cluster: Cluster, pid: int) -> CeleryNode:
 
 
 def redelivery_breaches(
-    control: Path, kills: list[Kill]
+    control: Path, kills: list[Held]
 ) -> tuple[list[str], list[float]]:
     """Each killed task must have started again; return the breaches and the
     seconds each took to come back."""
     starts = journal(control)
     breaches, delays = [], []
     for kill in kills:
-        again = [at for at in starts.get(kill.task_id, []) if at > kill.at]
+        again = [at for at in starts.get(kill.ident, []) if at > kill.at]
         if not again:
             breaches.append(
-                f"{kill.task} {kill.task_id} killed {kill.phase} never ran again"
+                f"{kill.name} {kill.ident} killed {kill.phase} never ran again"
             )
         else:
             delays.append(round(again[0] - kill.at, 1))
@@ -141,7 +113,7 @@ class WorkerKill(Scenario):
         node_kill = kill_held(
             cluster, phase="before", prefixes=self.prefixes, whole_node=True
         )
-        self._dead = next(n for n in cluster.nodes if n.node_name == node_kill.node)
+        self._dead = next(n for n in cluster.nodes if not n.is_running())
         self._kills = [*kills, node_kill]
         time.sleep(profile.traffic_seconds / 2)
         figures = {
