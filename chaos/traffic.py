@@ -31,8 +31,9 @@ class Deck:
     cold: list[CardData]
     hot_share: float = 0.5
 
-    def draw(self, rng: random.Random) -> CardData:
-        pool = self.hot if self.hot and rng.random() < self.hot_share else self.cold
+    def draw(self, rng: random.Random, hot_share: float | None = None) -> CardData:
+        share = self.hot_share if hot_share is None else hot_share
+        pool = self.hot if self.hot and rng.random() < share else self.cold
         return rng.choice(pool)
 
 
@@ -208,9 +209,10 @@ class Traffic:
 
 
 def authorize_and_capture(session: Session) -> None:
-    """The fault scenarios' traffic: authorize small amounts, capture about
-    half of the approvals (in full, from a partner's later request)."""
-    card = session.traffic.deck.draw(session.rng)
+    """The fault scenarios' traffic: authorize small amounts, mostly on cold
+    cards (the hot ones soon reach their limits without payments), capture
+    about half of the approvals in full."""
+    card = session.traffic.deck.draw(session.rng, hot_share=0.1)
     session.authorize(card, session.rng.randint(100, 2_500))
     if session.approved and session.rng.random() < 0.5:
         authorization = session.approved.pop(

@@ -36,18 +36,21 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
         for name in ("PATH", "HOME", "LANG", "TMPDIR")
         if name in os.environ
     }
-    run = subprocess.run(
+    runner = subprocess.Popen(
         [sys.executable, "-m", "chaos", "--profile", "short", "--json", str(report)],
         cwd=ROOT,
         env={**env, **{k: v for k, v in os.environ.items() if k.startswith("CHAOS_")}},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=1_200,
     )
+    try:
+        output, _ = runner.communicate(timeout=1_200)
+    except subprocess.TimeoutExpired:
+        runner.terminate()  # it stops every server it started, then exits
+        output, _ = runner.communicate(timeout=120)
     if not report.exists():
-        pytest.fail(
-            f"the suite did not report:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-        )
+        pytest.fail(f"the suite did not report:\n{output[-5000:]}")
     return {result["scenario"]: result for result in json.loads(report.read_text())}
 
 
