@@ -23,6 +23,12 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+## The fault suite, full length (a few minutes per scenario): its own MariaDB,
+## Redis, gunicorn and Celery workers under var/chaos/, never the shared ones.
+## A JSON line per scenario; CHAOS_SECONDS / CHAOS_BANK_SECONDS shorten it.
+chaos: venv
+	$(BIN)/python -m chaos --profile full --json var/chaos/results.json
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -38,6 +38,7 @@ NIGHTLY_BATCH = 500
     queue="default",
     soft_time_limit=50 * 60,
     time_limit=55 * 60,
+    acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
 )
 def run_billing() -> int:
     """Bring every account's billing up to today (UTC); idempotent."""
@@ -125,6 +126,7 @@ def as_of_parse(value: str | None) -> datetime | None:
     queue="credit",
     soft_time_limit=240,
     time_limit=300,
+    acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
 )
 def recalculate_credit_scores_nightly(
     batch_size: int = NIGHTLY_BATCH, run_date: str | None = None

@@ -56,9 +56,7 @@ from cards.services.authorizations import (  # noqa: E402
 )
 from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 from fraud.models import FraudScore, HistoricalTransaction  # noqa: E402
-from fraud.scoring.evaluators import LinearEvaluator  # noqa: E402
-from fraud.scoring.features import FEATURE_NAMES, RiskEncodings  # noqa: E402
-from fraud.scoring.model import ScoringModel  # noqa: E402
+from fraud.scoring.handset import hand_set_model  # noqa: E402
 from fraud.services.live_batch import authorizations_score_batch  # noqa: E402
 from fraud.services.registry import (  # noqa: E402
     model_version_activate,
@@ -72,21 +70,7 @@ BATCH = 5_000
 
 
 def model_activate() -> None:
-    width = len(FEATURE_NAMES)
-    coefficients = np.zeros(width)
-    coefficients[FEATURE_NAMES.index("amount")] = 6.0
-    model = ScoringModel(
-        kind="logistic_regression",
-        feature_names=FEATURE_NAMES,
-        encodings=RiskEncodings(prior=0.01),
-        evaluator=LinearEvaluator(
-            mean=np.full(width, 3.0),
-            scale=np.ones(width),
-            coefficients=coefficients,
-            intercept=-4.0,
-        ),
-        tier_thresholds={"medium": 0.2, "high": 0.5, "critical": 0.9},
-    )
+    model = hand_set_model({"amount": 6.0})
     today = timezone.now().date()
     version = model_version_register(
         model=model,

@@ -4,12 +4,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from fraud.scoring.evaluators import LinearEvaluator
-from fraud.scoring.features import FEATURE_NAMES, RiskEncodings
+from fraud.scoring.handset import hand_set_model
 from fraud.scoring.model import ScoringModel
 from fraud.scoring.records import normalise_history_frame
 from fraud.scoring.training import TrainingConfig
@@ -57,22 +55,7 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 def tiny_model(weights: dict[str, float] | None = None) -> ScoringModel:
     """A hand-set logistic model (default: the amount only)."""
-    width = len(FEATURE_NAMES)
-    coefficients = np.zeros(width)
-    for name, weight in (weights or {"amount": 1.5}).items():
-        coefficients[FEATURE_NAMES.index(name)] = weight
-    return ScoringModel(
-        kind="logistic_regression",
-        feature_names=FEATURE_NAMES,
-        encodings=RiskEncodings(prior=0.01),
-        evaluator=LinearEvaluator(
-            mean=np.full(width, 3.0),
-            scale=np.ones(width),
-            coefficients=coefficients,
-            intercept=-4.0,
-        ),
-        tier_thresholds={"medium": 0.2, "high": 0.5, "critical": 0.9},
-    )
+    return hand_set_model(weights or {"amount": 1.5})
 
 
 ACTIVE_WEIGHTS = {"amount": 6.0}

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from django.db import OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
 LOCK_CONFLICT_ERRORS = frozenset({1213, 1205, 1020})
 MAX_ATTEMPTS = 6
+# The server is gone, not the request wrong: cannot connect (2002, 2003), gone
+# away (2006), connection lost (2013), shutting down (1053), connection
+# killed (1927), closed for inactivity (4031).
+UNAVAILABLE_ERRORS = frozenset({2002, 2003, 2006, 2013, 1053, 1927, 4031})
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,6 +33,16 @@ def is_lock_conflict(exc: OperationalError) -> bool:
     if code in LOCK_CONFLICT_ERRORS:
         return True
     return "database is locked" in str(exc)
+
+
+def is_database_unavailable(exc: Exception) -> bool:
+    """Whether a database error means the server cannot be reached (a retry
+    later may succeed) rather than anything about the request."""
+    if isinstance(exc, InterfaceError):  # a connection already closed
+        return True
+    if isinstance(exc, OperationalError):
+        return bool(exc.args) and exc.args[0] in UNAVAILABLE_ERRORS
+    return False
 
 
 _frames = threading.local()

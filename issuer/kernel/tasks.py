@@ -56,7 +56,11 @@ def relay_outbox(event_ids: list[int]) -> int:
 
 
 @shared_task(
-    name="kernel.sweep_outbox", queue="default", soft_time_limit=50, time_limit=60
+    name="kernel.sweep_outbox",
+    queue="default",
+    soft_time_limit=50,
+    time_limit=60,
+    acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
 )
 def sweep_outbox(grace_seconds: float = SWEEP_GRACE.total_seconds()) -> int:
     """Relay events that on-commit relaying missed (e.g. the broker was down).

@@ -181,10 +181,23 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis has no real acknowledgements: a message a worker took stays invisible
+# to the others until it is acknowledged (after the task: acks_late) or
+# CELERY_VISIBILITY_TIMEOUT seconds pass; then any worker's sweep (every
+# CELERY_RESTORE_SECONDS) puts it back. A pool process that dies hands its task
+# back at once (reject on worker lost); a whole node killed is recovered after
+# the timeout. Keep it above the run time of event consumers and above every
+# countdown/ETA, or those are handed out twice (harmless: consumers are
+# idempotent, but wasted). See docs/reliability.md.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60)
+CELERY_RESTORE_SECONDS = env.int("CELERY_RESTORE_SECONDS", default=2)
 # A publish to a dead broker gives up after one quick retry: the request that
 # published is never held up by an outage (the outbox sweeper catches up).
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": 60,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # kombu sweeps every interval x throttle seconds (100 s by default).
+    "unacked_restore_interval": CELERY_RESTORE_SECONDS,
+    "unacked_restore_throttle": 1,
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.1,
@@ -292,6 +305,10 @@ API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # milliseconds (0: one task per commit). The sweeper catches any left behind.
 OUTBOX_RELAY_BATCH_MS = env.int("OUTBOX_RELAY_BATCH_MS", default=20)
 
+# Seconds between beat's sweeps of the outbox for events the on-commit relay
+# could not hand over (a broker outage); they are delivered that much later.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30.0)
+
 # Seconds between the staff dashboards' refreshes of their charts.
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=10)
 
@@ -309,7 +326,7 @@ DISPUTE_EVIDENCE_MAX_BYTES = env.int("DISPUTE_EVIDENCE_MAX_BYTES", default=5_000
 # Days an approved authorization's hold lasts before the beat task expires it.
 AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": 30.0},
+    "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": OUTBOX_SWEEP_SECONDS},
     # Webhook retries too far off for a countdown, lapsed leases, lost sends.
     "sweep-webhook-deliveries": {
         "task": "webhooks.sweep_deliveries",

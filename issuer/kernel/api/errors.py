@@ -6,11 +6,15 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from issuer.kernel.db import is_database_unavailable
 from issuer.kernel.errors import DomainError
+
+DATABASE_RETRY_AFTER_SECONDS = 1
 
 _CODES_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {
     exceptions.ParseError: "malformed_request",
@@ -57,7 +61,19 @@ def _validation_response(exc: exceptions.ValidationError) -> Response:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render domain and DRF errors; leave anything unexpected to the 500 path."""
+    """Render domain and DRF errors, and a database out of reach as 503 with
+    Retry-After; leave anything unexpected to the 500 path."""
+    if isinstance(exc, DatabaseError) and is_database_unavailable(exc):
+        response = Response(
+            error_body(
+                code="service_unavailable",
+                message="The service is briefly unavailable; nothing was done. "
+                "Retry, with the same Idempotency-Key.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, DomainError):
         return Response(
             error_body(code=exc.code, message=exc.message, fields=exc.fields),

@@ -25,3 +25,26 @@ def test_healthz_counts_the_running_worker(celery_worker, client, settings):
     assert body["broker"] == {"state": "ok"}
     assert body["workers"]["state"] == "ok"
     assert body["workers"]["count"] >= 1
+
+
+def test_scheduled_tasks_are_not_acks_late_so_a_long_run_is_never_handed_out_twice():
+    """Redis hands an unacknowledged task to another worker after the
+    visibility timeout; beat's tasks instead rerun at their next tick."""
+    from django.conf import settings
+
+    from issuer.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    app.loader.import_default_modules()
+
+    assert scheduled == {
+        "kernel.sweep_outbox",
+        "cards.expire_stale_holds",
+        "accounts.run_billing",
+        "accounts.recalculate_credit_scores_nightly",
+    }
+    assert {name: app.tasks[name].acks_late for name in scheduled} == dict.fromkeys(
+        scheduled, False
+    )
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True

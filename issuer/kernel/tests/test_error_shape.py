@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from issuer.kernel.models import IdempotencyRecord
+
 pytestmark = pytest.mark.urls("issuer.kernel.tests.urls")
 
 
@@ -44,3 +46,21 @@ def test_an_unexpected_api_error_is_a_json_500_without_traceback(partner_client)
     assert "Traceback" not in body
     assert "4111111111111111" not in body
     assert "RuntimeError" not in body
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "gone-1"])
+def test_a_database_out_of_reach_is_503_with_retry_after_and_nothing_written(
+    partner_client, idempotency_key
+):
+    headers = {"HTTP_IDEMPOTENCY_KEY": idempotency_key} if idempotency_key else {}
+
+    response = partner_client.post(
+        "/api/v1/database-gone", {}, format="json", **headers
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert "Traceback" not in response.content.decode()
+    assert not Group.objects.filter(name="written-before-the-database-went").exists()
+    assert not IdempotencyRecord.objects.exists()

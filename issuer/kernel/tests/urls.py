@@ -1,6 +1,7 @@
 """A test-only endpoint that creates a row, to exercise the kernel's API plumbing."""
 
 from django.contrib.auth.models import Group
+from django.db import OperationalError
 from django.urls import path
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -39,8 +40,20 @@ class ExplodingApi(APIView):
         raise RuntimeError("a bug, with a secret 4111111111111111 inside")
 
 
+class DatabaseGoneApi(APIView):
+    """Writes, then loses the database server (MySQL client error 2013)."""
+
+    required_scope = "cards"
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        Group.objects.create(name="written-before-the-database-went")
+        raise OperationalError(2013, "Lost connection to server during query")
+
+
 urlpatterns = [
     path("groups", GroupCreateApi.as_view()),
+    path("api/v1/database-gone", DatabaseGoneApi.as_view()),
     path("api/v1/explode", ExplodingApi.as_view()),
 ]
 handler500 = "issuer.kernel.api.server_errors.server_error"
