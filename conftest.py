@@ -1,6 +1,7 @@
 """Project-wide fixtures: API clients, partners, staff sign-in, a real Celery
 worker and Debian's Chromium driven by Playwright."""
 
+import contextlib
 import os
 import re
 import subprocess
@@ -172,11 +173,13 @@ def _database_url_for_worker() -> str:
     )
 
 
-@pytest.fixture
-def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a real Celery worker process on Redis against the test database.
-
-    Tasks sent during the test go through the broker to this process.
+@contextlib.contextmanager
+def running_celery_worker(
+    **env_overrides: str,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a real Celery worker process on Redis against the test database
+    while the block runs; `env_overrides` reach its settings (e.g. shorter
+    webhook timeouts). A test may kill it; the block's end stops what is left.
     """
     queue_suffix = uuid.uuid4().hex[:8]
     env = {
@@ -184,6 +187,7 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
         "DJANGO_SETTINGS_MODULE": "issuer.settings.test",
         "TEST_CELERY_EAGER": "0",
         "DATABASE_URL": _database_url_for_worker(),
+        **env_overrides,
     }
     log_path = ROOT / "var" / f"celery-worker-{queue_suffix}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,22 +218,40 @@ def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    previous_eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
     try:
         _wait_for_worker(worker, name=f"test-{queue_suffix}@", log_path=log_path)
-        # The test waits on the worker's results: it is not a task, whatever
-        # an earlier in-process task left in Celery's "inside a task" flag.
-        with allow_join_result():
-            yield worker
+        yield worker
     finally:
-        celery_app.conf.task_always_eager = previous_eager
         worker.terminate()
         try:
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def tasks_through_broker() -> Iterator[None]:
+    """Send tasks to the broker (not in-process) and let the test wait on
+    their results: it is not a task, whatever an earlier in-process task
+    left in Celery's "inside a task" flag."""
+    previous_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        with allow_join_result():
+            yield
+    finally:
+        celery_app.conf.task_always_eager = previous_eager
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a real Celery worker process on Redis against the test database.
+
+    Tasks sent during the test go through the broker to this process.
+    """
+    with tasks_through_broker(), running_celery_worker() as worker:
+        yield worker
 
 
 def _wait_for_worker(

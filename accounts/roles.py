@@ -43,6 +43,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.add_payment",
         "cards.view_dispute",
         "cards.submit_dispute",
+        # Partners call about missed webhooks: see the log, send again.
+        "webhooks.view_webhookendpoint",
+        "webhooks.view_webhookdelivery",
+        "webhooks.replay_webhookdelivery",
     ),
     # Works fraud cases from the queue; reads rules and their hits.
     FRAUD_ANALYST: (
@@ -99,7 +103,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.resolve_dispute",
     ),
     # Runs the program: BINs, products, velocity rules, partners, staff
-    # (with their second factors and lockouts); reads the audit trail.
+    # (with their second factors and lockouts), partners' webhook endpoints;
+    # reads the audit trail.
     PROGRAM_ADMIN: (
         "accounts.view_user",
         "accounts.add_user",
@@ -134,6 +139,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "otp_totp.delete_totpdevice",
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
+        # Partners' webhook endpoints: the log, replays, enabling a disabled one.
+        "webhooks.view_webhookendpoint",
+        "webhooks.add_webhookendpoint",
+        "webhooks.change_webhookendpoint",
+        "webhooks.enable_webhookendpoint",
+        "webhooks.view_webhookdelivery",
+        "webhooks.replay_webhookdelivery",
     ),
 }
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("cards.urls")),
     path("", include("fraud.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -6,11 +6,13 @@ fails this test until the matrix below agrees. Pages are refused with 403;
 actions a role may not take are not offered and change nothing.
 """
 
+import uuid
 from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import CreditDecision, CreditLimitProposal, PortalActivationCode
 from accounts.roles import (
@@ -21,6 +23,7 @@ from accounts.roles import (
     SUPPORT_AGENT,
 )
 from accounts.services.credit_decisions import credit_limit_proposal_create
+from accounts.services.partners import partner_create
 from accounts.services.payments import credit_account_payment_post
 from cards.models import Card, Dispute
 from cards.services.disputes import dispute_file, dispute_submit
@@ -30,6 +33,8 @@ from fraud.models import ModelVersion, ReviewCase, Rule
 from fraud.services.live import authorization_score
 from fraud.services.rules import rule_create
 from fraud.tests.conftest import ACTIVE_WEIGHTS, authorize, register_model
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.services.endpoints import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +79,8 @@ PAGES: dict[str, set[str]] = {
     "kernel/auditevent": {FS, PA},
     "otp_totp/totpdevice": {PA},
     "axes/accessattempt": {PA},
+    "webhooks/webhookendpoint": {SA, PA},
+    "webhooks/webhookdelivery": {SA, PA},
 }
 
 # Add forms: who may create.
@@ -85,6 +92,7 @@ ADDS: dict[str, set[str]] = {
     "cards/velocityrule": {PA},
     "fraud/rule": {FS},
     "fraud/batchscoringjob": {FS},
+    "webhooks/webhookendpoint": {PA},
 }
 
 
@@ -120,6 +128,32 @@ class World:
         if submitted:
             dispute_submit(dispute=dispute)
         return dispute
+
+    def webhook_delivery(self) -> WebhookDelivery:
+        """A delivery that failed for good, to an endpoint nobody listens on."""
+        partner, _ = partner_create(
+            name=f"hooks-{uuid.uuid4().hex[:6]}", scopes=["webhooks"]
+        )
+        endpoint, _ = webhook_endpoint_create(
+            partner=partner, url="http://127.0.0.1:9/hooks", event_types=["*"]
+        )
+        event = WebhookEvent.objects.create(
+            event_id=uuid.uuid4(),
+            type="card.status_changed",
+            object_key="card:matrix",
+            sequence=1,
+            created_at=timezone.now(),
+            body="{}",
+        )
+        return WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event=event,
+            object_key=event.object_key,
+            sequence=1,
+            status="failed",
+            next_attempt_at=timezone.now(),
+            retry_until=timezone.now(),
+        )
 
     def proposal(self) -> CreditLimitProposal:
         account = self.issue_card().issued.card.account
@@ -290,6 +324,21 @@ def _change_impact_assumptions(client: Client, world: World) -> bool:
     return ImpactAssumptions.objects.get(pk=1).review_cost_per_case == 2_000
 
 
+def _replay_webhook(client: Client, world: World) -> bool:
+    delivery = world.webhook_delivery()
+    _action(client, "webhooks/webhookdelivery", "replay_deliveries", [delivery.pk])
+    delivery.refresh_from_db()
+    return delivery.status == "pending"
+
+
+def _enable_webhook_endpoint(client: Client, world: World) -> bool:
+    endpoint = world.webhook_delivery().endpoint
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(status="disabled")
+    _action(client, "webhooks/webhookendpoint", "enable_endpoints", [endpoint.pk])
+    endpoint.refresh_from_db()
+    return endpoint.status == "enabled"
+
+
 def _dispute_step(
     client: Client, world: World, action: str, expected: str, submitted: bool
 ) -> bool:
@@ -346,6 +395,8 @@ ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "mark a dispute won": (_win_dispute, {CO}),
     "mark a dispute lost": (_lose_dispute, {CO}),
     "issue a portal activation code": (_issue_activation_code, {SA}),
+    "replay a webhook delivery": (_replay_webhook, {SA, PA}),
+    "enable a webhook endpoint": (_enable_webhook_endpoint, {PA}),
 }
 
 

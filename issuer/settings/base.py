@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cards",
     "fraud",
     "portal",
+    "webhooks",
     "fraud.dashboards",
 ]
 
@@ -216,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEndpointStatusEnum": "webhooks.models.WebhookEndpoint.Status",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+    },
 }
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
@@ -305,6 +310,11 @@ DISPUTE_EVIDENCE_MAX_BYTES = env.int("DISPUTE_EVIDENCE_MAX_BYTES", default=5_000
 AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": 30.0},
+    # Webhook retries too far off for a countdown, lapsed leases, lost sends.
+    "sweep-webhook-deliveries": {
+        "task": "webhooks.sweep_deliveries",
+        "schedule": 15.0,
+    },
     "expire-stale-holds": {"task": "cards.expire_stale_holds", "schedule": 15 * 60.0},
     # Hourly, so a missed run catches up the same day; each run is idempotent.
     "billing-batch": {"task": "accounts.run_billing", "schedule": 60 * 60.0},
@@ -333,3 +343,37 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
 # Days before the latest statement's due date that a cardholder whose minimum
 # payment is not yet met is reminded (by the daily beat task).
 PAYMENT_DUE_REMINDER_DAYS = env.int("PAYMENT_DUE_REMINDER_DAYS", default=3)
+
+# Partner webhooks (webhooks/). Each POST waits WEBHOOK_TIMEOUT_SECONDS at
+# most. A failed delivery (network error, timeout, 5xx, 408, 429) is retried
+# after WEBHOOK_RETRY_BASE_SECONDS, doubling up to
+# WEBHOOK_RETRY_MAX_DELAY_SECONDS, each delay varied by ±WEBHOOK_RETRY_JITTER,
+# for WEBHOOK_RETRY_WINDOW_SECONDS (a day). Retries due within
+# WEBHOOK_ETA_MAX_SECONDS are scheduled on the broker (keep it under the
+# broker visibility timeout, or a waiting retry is handed out twice; harmless
+# but wasteful); later ones are found by the beat sweeper. An endpoint whose
+# every attempt has failed for WEBHOOK_DISABLE_AFTER_SECONDS, at least
+# WEBHOOK_DISABLE_AFTER_FAILURES times in a row, is disabled and
+# WEBHOOK_ALERT_EMAILS (and the endpoint's own alert address) are told. A
+# rotated-out secret keeps signing for WEBHOOK_SECRET_OVERLAP_SECONDS unless
+# the rotation says otherwise.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float(
+    "WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=3600.0
+)
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.2)
+WEBHOOK_RETRY_WINDOW_SECONDS = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=86400)
+WEBHOOK_ETA_MAX_SECONDS = env.float("WEBHOOK_ETA_MAX_SECONDS", default=30.0)
+WEBHOOK_DISABLE_AFTER_SECONDS = env.int(
+    "WEBHOOK_DISABLE_AFTER_SECONDS", default=3 * 86400
+)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+WEBHOOK_SECRET_OVERLAP_SECONDS = env.int(
+    "WEBHOOK_SECRET_OVERLAP_SECONDS", default=86400
+)
+WEBHOOK_ALERT_EMAILS = env.list("WEBHOOK_ALERT_EMAILS", default=[])
+# Development only: plain-HTTP endpoints, and hosts on internal addresses
+# (loopback, private networks). Production refuses both.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)

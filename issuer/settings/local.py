@@ -22,3 +22,7 @@ LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index] 
 
 # Serve static files straight from the apps (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
+
+# Local partners' test receivers run on this machine over plain HTTP.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=True)
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=True)

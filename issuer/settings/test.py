@@ -41,3 +41,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
     "global_keyprefix": f"issuer-test-{env('PYTEST_XDIST_WORKER', default='main')}-",
 }
+
+# Tests receive webhooks on a local HTTP server.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_HOSTS = True

@@ -1,0 +1,68 @@
+"""Webhook Celery tasks, thin: ids in, a service call.
+
+`fan_out` receives outbox event ids (a consumer of the outbox relay) and
+records deliveries; `deliver` makes one attempt of one delivery; the beat
+task `sweep_deliveries` hands over whatever is due and was not sent.
+Messages carry ids only: bodies are read from the database.
+"""
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from issuer.kernel.models import OutboxEvent
+from webhooks.dispatch import deliveries_enqueue
+from webhooks.services.delivery import (
+    webhook_deliveries_sweep,
+    webhook_delivery_attempt,
+)
+from webhooks.services.fan_out import webhook_deliveries_create
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="webhooks.fan_out",
+    queue="webhooks",
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    max_retries=3,
+    retry_backoff=True,
+)
+def fan_out(event_ids: list[int]) -> int:
+    """Record the deliveries these events make and send them; return how many."""
+    pending: list[int] = []
+    for event in OutboxEvent.objects.filter(pk__in=event_ids).order_by("pk"):
+        pending.extend(d.pk for d in webhook_deliveries_create(event=event))
+    deliveries_enqueue(pending)
+    return len(pending)
+
+
+@shared_task(
+    name="webhooks.deliver",
+    queue="webhooks",
+    soft_time_limit=120,
+    time_limit=150,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    max_retries=3,
+    retry_backoff=True,
+)
+def deliver(delivery_id: int) -> str:
+    """One attempt of one delivery; return its outcome."""
+    return webhook_delivery_attempt(delivery_id=delivery_id).value
+
+
+@shared_task(
+    name="webhooks.sweep_deliveries",
+    queue="webhooks",
+    soft_time_limit=60,
+    time_limit=90,
+)
+def sweep_deliveries() -> int:
+    return webhook_deliveries_sweep()
