@@ -22,8 +22,29 @@ class NotificationSettingsForm(forms.Form):
     is_fraud_alert_email_enabled = forms.BooleanField(
         required=False, label="Email me fraud alerts (was this you?)"
     )
+    is_statement_email_enabled = forms.BooleanField(
+        required=False, label="Email me when a statement is ready"
+    )
     is_due_date_email_enabled = forms.BooleanField(
-        required=False, label="Email me when a statement is ready and payment is due"
+        required=False,
+        label="Email me a reminder before a payment is due (if not yet paid)",
+    )
+    is_payment_received_email_enabled = forms.BooleanField(
+        required=False, label="Email me when a payment is received"
+    )
+    is_card_status_email_enabled = forms.BooleanField(
+        required=False,
+        label="Email me when a card is frozen, unfrozen, blocked, closed or replaced",
+    )
+
+    EMAIL_SWITCHES = (
+        "is_decline_email_enabled",
+        "is_large_transaction_email_enabled",
+        "is_fraud_alert_email_enabled",
+        "is_statement_email_enabled",
+        "is_due_date_email_enabled",
+        "is_payment_received_email_enabled",
+        "is_card_status_email_enabled",
     )
 
     def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
@@ -39,13 +60,8 @@ class NotificationSettingsForm(forms.Form):
         )
         return cls(
             initial={
-                "is_decline_email_enabled": preference.is_decline_email_enabled,
-                "is_large_transaction_email_enabled": (
-                    preference.is_large_transaction_email_enabled
-                ),
                 "large_transaction_threshold": threshold,
-                "is_fraud_alert_email_enabled": preference.is_fraud_alert_email_enabled,
-                "is_due_date_email_enabled": preference.is_due_date_email_enabled,
+                **{name: getattr(preference, name) for name in cls.EMAIL_SWITCHES},
             },
             currency=currency,
         )

@@ -1,7 +1,8 @@
 """What a cardholder is told, and how.
 
 - NotificationPreference: one per cardholder (absent means the defaults):
-  which kinds of notification are also emailed, and from what amount (minor
+  which kinds of notification are also emailed (one switch per kind; a
+  lowered credit limit is always emailed), and from what amount (minor
   units) an approved purchase counts as large.
 - Notification: one message in the cardholder's notification centre, made
   from one outbox event; at most one per (cardholder, event, kind), so a
@@ -32,7 +33,12 @@ class NotificationPreference(models.Model):
         help_text="Approved purchases of at least this amount (minor units) are large.",
     )
     is_fraud_alert_email_enabled = models.BooleanField(default=True)
-    is_due_date_email_enabled = models.BooleanField(default=True)
+    is_statement_email_enabled = models.BooleanField(default=True)
+    is_due_date_email_enabled = models.BooleanField(
+        default=True, help_text="Reminders a few days before a payment is due."
+    )
+    is_payment_received_email_enabled = models.BooleanField(default=True)
+    is_card_status_email_enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -54,7 +60,10 @@ class Notification(models.Model):
         DECLINE = "decline", "Declined purchase"
         LARGE_TRANSACTION = "large_transaction", "Large purchase"
         FRAUD_ALERT = "fraud_alert", "Fraud alert"
+        STATEMENT_READY = "statement_ready", "Statement ready"
         DUE_DATE = "due_date", "Payment due"
+        PAYMENT_RECEIVED = "payment_received", "Payment received"
+        CARD_STATUS = "card_status", "Card status"
         CREDIT_LIMIT = "credit_limit", "Credit limit lowered"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -2,8 +2,11 @@
 it when the cardholder wants that kind emailed, and marking it read.
 
 Recording is idempotent on (cardholder, event, kind): a redelivered event
-finds the notification it made the first time. Emails carry the title, the
-body and the portal link; bodies name a card by its last four digits only.
+finds the notification it made the first time. Emails are rendered from
+templates/notifications/email.txt and email.html (both parts of one message,
+sent through Django's email backend): the title as subject, the body, a
+link to the portal page it concerns and one to the settings. Bodies name a
+card by its last four digits only.
 """
 
 import logging
@@ -11,8 +14,10 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Cardholder, Notification, NotificationPreference
@@ -25,10 +30,24 @@ EMAIL_SWITCHES = {
     Notification.Kind.DECLINE: "is_decline_email_enabled",
     Notification.Kind.LARGE_TRANSACTION: "is_large_transaction_email_enabled",
     Notification.Kind.FRAUD_ALERT: "is_fraud_alert_email_enabled",
+    Notification.Kind.STATEMENT_READY: "is_statement_email_enabled",
     Notification.Kind.DUE_DATE: "is_due_date_email_enabled",
+    Notification.Kind.PAYMENT_RECEIVED: "is_payment_received_email_enabled",
+    Notification.Kind.CARD_STATUS: "is_card_status_email_enabled",
 }
 # Notices the cardholder must receive whatever their settings say.
 ALWAYS_EMAILED = frozenset({Notification.Kind.CREDIT_LIMIT})
+# The words of each email's link to the portal page it concerns.
+EMAIL_ACTIONS = {
+    Notification.Kind.DECLINE: "See your transactions",
+    Notification.Kind.LARGE_TRANSACTION: "See your transactions",
+    Notification.Kind.FRAUD_ALERT: "Was this you? Answer on your Alerts page",
+    Notification.Kind.STATEMENT_READY: "See your statements",
+    Notification.Kind.DUE_DATE: "Make a payment",
+    Notification.Kind.PAYMENT_RECEIVED: "See your payments",
+    Notification.Kind.CARD_STATUS: "See your cards",
+    Notification.Kind.CREDIT_LIMIT: "See your account",
+}
 MAX_LARGE_TRANSACTION_THRESHOLD = 10**12
 
 
@@ -42,6 +61,15 @@ class NotificationContent:
     link_path: str = ""
 
 
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One notification as an email: the subject and both parts."""
+
+    subject: str
+    text: str
+    html: str
+
+
 def notification_preference_update(
     *,
     cardholder: Cardholder,
@@ -49,7 +77,10 @@ def notification_preference_update(
     is_large_transaction_email_enabled: bool,
     large_transaction_threshold: int,
     is_fraud_alert_email_enabled: bool,
+    is_statement_email_enabled: bool,
     is_due_date_email_enabled: bool,
+    is_payment_received_email_enabled: bool,
+    is_card_status_email_enabled: bool,
 ) -> NotificationPreference:
     """Set every preference of the cardholder at once."""
     if (
@@ -68,7 +99,10 @@ def notification_preference_update(
             "is_large_transaction_email_enabled": is_large_transaction_email_enabled,
             "large_transaction_threshold": large_transaction_threshold,
             "is_fraud_alert_email_enabled": is_fraud_alert_email_enabled,
+            "is_statement_email_enabled": is_statement_email_enabled,
             "is_due_date_email_enabled": is_due_date_email_enabled,
+            "is_payment_received_email_enabled": is_payment_received_email_enabled,
+            "is_card_status_email_enabled": is_card_status_email_enabled,
         },
     )
     return preference
@@ -106,6 +140,29 @@ def notification_record(
     return notification, True
 
 
+def _portal_url(path: str) -> str:
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
+
+
+def notification_email_render(*, notification: Notification) -> RenderedEmail:
+    """The email of a notification, from the text and HTML templates."""
+    kind = Notification.Kind(notification.kind)
+    context = {
+        "first_name": notification.cardholder.first_name,
+        "title": notification.title,
+        "body": notification.body,
+        "action": EMAIL_ACTIONS[kind],
+        "link": _portal_url(notification.link_path) if notification.link_path else "",
+        "settings_link": _portal_url(reverse("portal-notification-settings")),
+        "is_always_emailed": kind in ALWAYS_EMAILED,
+    }
+    return RenderedEmail(
+        subject=notification.title,
+        text=render_to_string("notifications/email.txt", context),
+        html=render_to_string("notifications/email.html", context),
+    )
+
+
 def notification_email_send(*, notification: Notification) -> bool:
     """Email the notification unless it was emailed already or its kind is
     switched off; return whether an email went out."""
@@ -118,11 +175,11 @@ def notification_email_send(*, notification: Notification) -> bool:
     if not cardholder.email:
         logger.info("cardholder %s has no email address", cardholder.public_id)
         return False
-    link = (
-        f"\n\n{settings.PORTAL_BASE_URL.rstrip('/')}{notification.link_path}"
-        if notification.link_path
-        else ""
+    email = notification_email_render(notification=notification)
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.text, to=[cardholder.email]
     )
+    message.attach_alternative(email.html, "text/html")
     # Claim the email first so two deliveries of one event never both send;
     # a failed send gives the claim back for the retry.
     claimed = Notification.objects.filter(
@@ -131,12 +188,7 @@ def notification_email_send(*, notification: Notification) -> bool:
     if not claimed:
         return False
     try:
-        send_mail(
-            subject=notification.title,
-            message=f"{notification.body}{link}",
-            from_email=None,
-            recipient_list=[cardholder.email],
-        )
+        message.send()
     except Exception:
         Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
         raise

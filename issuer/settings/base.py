@@ -340,6 +340,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.recalculate_credit_scores_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Payment-due reminders, once a day (UTC); once per statement however
+    # often it runs.
+    "remind-payment-due": {
+        "task": "portal.remind_payment_due",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 
 # Billing: minimum payment = max(floor, percent of the balance + interest +
@@ -351,6 +357,9 @@ CHARGE_OFF_DAYS = env.int("CHARGE_OFF_DAYS", default=180)
 
 # Address of the portal, for links in cardholder notification emails.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
+# Days before the latest statement's due date that a cardholder whose minimum
+# payment is not yet met is reminded (by the daily beat task).
+PAYMENT_DUE_REMINDER_DAYS = env.int("PAYMENT_DUE_REMINDER_DAYS", default=3)
 
 # Partner webhooks (webhooks/). Each POST waits WEBHOOK_TIMEOUT_SECONDS at
 # most. A failed delivery (network error, timeout, 5xx, 408, 429) is retried

@@ -52,6 +52,7 @@ def test_the_notification_settings_page(test_card, portal_page, screenshot):
 
     assert_accessible(page)
     page.get_by_label("Email me when a purchase is declined").uncheck()
+    page.get_by_label("Email me when a payment is received").uncheck()
     page.get_by_label("A large purchase is from (USD)").fill("250")
     page.get_by_role("button", name="Save settings").click()
 
@@ -60,4 +61,11 @@ def test_the_notification_settings_page(test_card, portal_page, screenshot):
         "250.00"
     )
     assert not page.get_by_label("Email me when a purchase is declined").is_checked()
+    assert not page.get_by_label("Email me when a payment is received").is_checked()
+    for label in (
+        "Email me when a statement is ready",
+        "Email me a reminder before a payment is due (if not yet paid)",
+        "Email me when a card is frozen, unfrozen, blocked, closed or replaced",
+    ):
+        assert page.get_by_label(label).is_checked(), label
     screenshot(page, "-saved")

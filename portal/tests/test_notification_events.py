@@ -26,7 +26,10 @@ PREFERENCES = {
     "is_large_transaction_email_enabled": True,
     "large_transaction_threshold": 50_000,
     "is_fraud_alert_email_enabled": True,
+    "is_statement_email_enabled": True,
     "is_due_date_email_enabled": True,
+    "is_payment_received_email_enabled": True,
+    "is_card_status_email_enabled": True,
 }
 
 
@@ -55,6 +58,9 @@ def test_the_consumer_receives_the_events_it_turns_into_notifications():
         "fraud.alert",
         "statement.closed",
         "credit.limit_decreased",
+        "payment.received",
+        "card.status_changed",
+        "card.replaced",
     ):
         assert "portal.notify_cardholders" in [
             consumer.task_name for consumer in consumers_for(event_type)
@@ -157,8 +163,17 @@ def test_a_fraud_alert_asks_was_this_you_with_a_link_to_alerts(active_model, tes
     )
     assert notification.link_path == "/portal/alerts/"
     assert mail.outbox[0].body == (
-        f"{notification.body}\n\nhttp://localhost:8000/portal/alerts/"
+        "Hello Test,\n\n"
+        f"{notification.title}\n\n"
+        f"{notification.body}\n\n"
+        "Was this you? Answer on your Alerts page: "
+        "http://localhost:8000/portal/alerts/\n\n"
+        "--\nChoose which notifications are emailed to you: "
+        "http://localhost:8000/portal/notifications/settings/\n"
     )
+    html = mail.outbox[0].alternatives[0][0]
+    assert '<a href="http://localhost:8000/portal/alerts/"' in html
+    assert ">Was this you? Answer on your Alerts page</a>" in html
 
 
 def test_a_closed_statement_says_the_amount_and_due_date():
@@ -169,7 +184,7 @@ def test_a_closed_statement_says_the_amount_and_due_date():
 
     notification = Notification.objects.get()
     assert notification.cardholder == holder.account.cardholder
-    assert notification.kind == Notification.Kind.DUE_DATE
+    assert notification.kind == Notification.Kind.STATEMENT_READY
     due = statement.due_date
     due_text = f"{due:%B} {due.day}, {due.year}"
     assert notification.title == f"Statement ready: payment due {due_text}"
@@ -201,7 +216,7 @@ def test_an_email_switched_off_still_notifies_in_the_centre(test_card, switch, a
     assert mail.outbox == []
 
 
-def test_fraud_alert_and_due_date_emails_can_be_switched_off(active_model, test_card):
+def test_fraud_alert_and_statement_emails_can_be_switched_off(active_model, test_card):
     holder = billed_holder("billed-quiet")
     for cardholder in (cardholder_of(test_card), holder.account.cardholder):
         notification_preference_update(
@@ -209,7 +224,7 @@ def test_fraud_alert_and_due_date_emails_can_be_switched_off(active_model, test_
             **{
                 **PREFERENCES,
                 "is_fraud_alert_email_enabled": False,
-                "is_due_date_email_enabled": False,
+                "is_statement_email_enabled": False,
             },
         )
     authorization_score(authorization=authorize(test_card, amount=10_000))
@@ -217,8 +232,8 @@ def test_fraud_alert_and_due_date_emails_can_be_switched_off(active_model, test_
     notify_cardholders(event_ids("fraud.alert") + event_ids("statement.closed"))
 
     assert sorted(Notification.objects.values_list("kind", flat=True)) == [
-        "due_date",
         "fraud_alert",
+        "statement_ready",
     ]
     assert mail.outbox == []
 
@@ -340,4 +355,4 @@ def test_a_lowered_limit_sends_the_decisions_notice_even_with_emails_off(
     assert notification.body == decision.cardholder_notice
     assert "- A payment was more than 30 days late" in notification.body
     assert len(mail.outbox) == 1  # once, though delivered twice
-    assert mail.outbox[0].body.startswith(decision.cardholder_notice)
+    assert f"\n\n{decision.cardholder_notice}\n\n" in mail.outbox[0].body

@@ -143,7 +143,23 @@ def test_the_settings_form_shows_the_defaults(holder):
     html = holder.get("/portal/notifications/settings/").content.decode()
 
     assert 'name="large_transaction_threshold" value="500.00"' in html
-    assert html.count("checked") == 4
+    assert html.count("checked") == 7
+    for name, label in [
+        ("is_statement_email_enabled", "Email me when a statement is ready"),
+        (
+            "is_due_date_email_enabled",
+            "Email me a reminder before a payment is due (if not yet paid)",
+        ),
+        ("is_payment_received_email_enabled", "Email me when a payment is received"),
+        (
+            "is_card_status_email_enabled",
+            "Email me when a card is frozen, unfrozen, blocked, closed or replaced",
+        ),
+    ]:
+        assert (
+            f'<label class="inline" for="id_{name}"><input type="checkbox" '
+            f'name="{name}" id="id_{name}" checked> {label}</label>'
+        ) in html
 
 
 def test_saving_settings(test_card, holder):
@@ -153,6 +169,7 @@ def test_saving_settings(test_card, holder):
             "is_large_transaction_email_enabled": "on",
             "large_transaction_threshold": "125.50",
             "is_due_date_email_enabled": "on",
+            "is_card_status_email_enabled": "on",
         },
         follow=True,
     )
@@ -166,8 +183,11 @@ def test_saving_settings(test_card, holder):
         saved.is_large_transaction_email_enabled,
         saved.large_transaction_threshold,
         saved.is_fraud_alert_email_enabled,
+        saved.is_statement_email_enabled,
         saved.is_due_date_email_enabled,
-    ) == (False, True, 12_550, False, True)
+        saved.is_payment_received_email_enabled,
+        saved.is_card_status_email_enabled,
+    ) == (False, True, 12_550, False, False, True, False, True)
 
 
 @pytest.mark.parametrize(
