@@ -25,6 +25,12 @@ def strict(settings):
     settings.WEBHOOK_ALERT_EMAILS = ["webhooks-oncall@issuer.example"]
 
 
+def alerts() -> list:
+    """The emails to the issuer's on-call (cardholders are told of the
+    freeze that makes the event too)."""
+    return [m for m in mail.outbox if "webhooks-oncall@issuer.example" in m.to]
+
+
 def _attempt_again(delivery: WebhookDelivery) -> AttemptOutcome:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now()
@@ -59,12 +65,12 @@ def test_persistent_failure_disables_the_endpoint_and_alerts(
     assert endpoint.status == "disabled"
     assert endpoint.consecutive_failures == 3
     assert endpoint.disabled_reason.startswith("Disabled after 3 failed attempts")
-    [alert] = mail.outbox
+    [alert] = alerts()
     assert alert.to == ["webhooks-oncall@issuer.example", "tech@partner.example"]
     assert receiver.url in alert.subject
     assert _attempt_again(delivery) == AttemptOutcome.ENDPOINT_DISABLED
     assert len(receiver.requests) == 3
-    assert len(mail.outbox) == 1
+    assert len(alerts()) == 1
 
 
 def test_a_short_streak_does_not_disable(
@@ -83,7 +89,7 @@ def test_a_short_streak_does_not_disable(
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 4
     assert endpoint.status == "enabled"
-    assert mail.outbox == []
+    assert alerts() == []
 
 
 def test_a_success_resets_the_streak(
