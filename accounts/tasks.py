@@ -12,7 +12,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, time
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
 from accounts.credit_score_selectors import open_credit_account_batches
@@ -20,6 +19,7 @@ from accounts.models import CreditAccount
 from accounts.services.billing import billing_batch_run
 from accounts.services.credit_scores import ScoreRequest, credit_scores_recalculate
 from issuer.kernel.models import OutboxEvent
+from issuer.kernel.task_options import AT_LEAST_ONCE
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +50,7 @@ def run_billing() -> int:
     queue="credit",
     soft_time_limit=60,
     time_limit=90,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=True,
+    **AT_LEAST_ONCE,
 )
 def recalculate_credit_scores(event_ids: list[int]) -> int:
     """Rescore the account each event is about, once per event; return how
@@ -147,11 +143,7 @@ def recalculate_credit_scores_nightly(
     queue="credit",
     soft_time_limit=120,
     time_limit=150,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=True,
+    **AT_LEAST_ONCE,
 )
 def recalculate_account_credit_scores(account_ids: list[int], run_date: str) -> int:
     """Give each account its score of the nightly run of `run_date` (once)."""

@@ -13,6 +13,7 @@ from fraud.services.live_batch import (
     tier_actions_finish,
 )
 from issuer.kernel.models import OutboxEvent
+from issuer.kernel.task_options import AT_LEAST_ONCE
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +23,7 @@ logger = logging.getLogger(__name__)
     queue="fraud",
     soft_time_limit=20,
     time_limit=30,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **AT_LEAST_ONCE,
 )
 def score_authorization_event(event_id: int) -> int:
     """Score the authorization one outbox event reports (a batch of one)."""
@@ -52,8 +52,7 @@ def batch_score(job_id: int) -> str:
     queue="fraud",
     soft_time_limit=60,
     time_limit=90,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **AT_LEAST_ONCE,
 )
 def score_authorizations_batch(authorization_ids: list[int]) -> int:
     """Score many authorizations at once (offline path); return scores stored."""
@@ -65,8 +64,7 @@ def score_authorizations_batch(authorization_ids: list[int]) -> int:
     queue="fraud",
     soft_time_limit=60,
     time_limit=90,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **AT_LEAST_ONCE,
 )
 def score_authorization_events(event_ids: list[int]) -> int:
     """Score the authorizations a relay pass reported, with whatever else is

@@ -7,6 +7,7 @@ from celery import shared_task
 from cards.models import Dispute
 from fraud.services.dispute_labels import dispute_label_record
 from issuer.kernel.models import OutboxEvent
+from issuer.kernel.task_options import AT_LEAST_ONCE
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +17,7 @@ logger = logging.getLogger(__name__)
     queue="fraud",
     soft_time_limit=20,
     time_limit=30,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **AT_LEAST_ONCE,
 )
 def label_dispute_event(event_id: int) -> bool | None:
     """Label the transaction a dispute event is about (see dispute_labels)."""

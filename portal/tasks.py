@@ -14,7 +14,6 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
 from accounts.services.notifications import (
@@ -22,6 +21,7 @@ from accounts.services.notifications import (
     notification_record,
 )
 from issuer.kernel.models import OutboxEvent
+from issuer.kernel.task_options import AT_LEAST_ONCE
 from portal.notification_events import notifications_for_event
 from portal.payment_reminders import (
     payment_due_reminders_send,
@@ -36,11 +36,7 @@ logger = logging.getLogger(__name__)
     queue="default",
     soft_time_limit=60,
     time_limit=90,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=True,
+    **AT_LEAST_ONCE,
 )
 def notify_cardholders(event_ids: list[int]) -> int:
     """Notify the cardholders the events concern; return the notifications
@@ -63,6 +59,7 @@ def notify_cardholders(event_ids: list[int]) -> int:
     queue="default",
     soft_time_limit=240,
     time_limit=300,
+    acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
 )
 def remind_payment_due(run_date: str | None = None) -> int:
     """Queue today's (or `run_date`'s, an ISO date) candidate statements for
@@ -80,11 +77,7 @@ def remind_payment_due(run_date: str | None = None) -> int:
     queue="default",
     soft_time_limit=240,
     time_limit=300,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=True,
+    **AT_LEAST_ONCE,
 )
 def remind_payment_due_batch(statement_ids: list[int]) -> int:
     """Remind the cardholders of these statements; return reminders recorded."""

@@ -9,9 +9,9 @@ Messages carry ids only: bodies are read from the database.
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 
 from issuer.kernel.models import OutboxEvent
+from issuer.kernel.task_options import AT_LEAST_ONCE
 from webhooks.dispatch import deliveries_enqueue
 from webhooks.services.delivery import (
     webhook_deliveries_sweep,
@@ -27,11 +27,7 @@ logger = logging.getLogger(__name__)
     queue="webhooks",
     soft_time_limit=60,
     time_limit=90,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=True,
+    **AT_LEAST_ONCE,
 )
 def fan_out(event_ids: list[int]) -> int:
     """Record the deliveries these events make and send them; return how many."""
@@ -47,11 +43,7 @@ def fan_out(event_ids: list[int]) -> int:
     queue="webhooks",
     soft_time_limit=120,
     time_limit=150,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    max_retries=3,
-    retry_backoff=True,
+    **AT_LEAST_ONCE,
 )
 def deliver(delivery_id: int) -> str:
     """One attempt of one delivery; return its outcome."""
@@ -63,6 +55,7 @@ def deliver(delivery_id: int) -> str:
     queue="webhooks",
     soft_time_limit=60,
     time_limit=90,
+    acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
 )
 def sweep_deliveries() -> int:
     return webhook_deliveries_sweep()

@@ -42,9 +42,13 @@ def test_scheduled_tasks_are_not_acks_late_so_a_long_run_is_never_handed_out_twi
         "cards.expire_stale_holds",
         "accounts.run_billing",
         "accounts.recalculate_credit_scores_nightly",
+        "portal.remind_payment_due",
+        "webhooks.sweep_deliveries",
     }
     assert {name: app.tasks[name].acks_late for name in scheduled} == dict.fromkeys(
         scheduled, False
     )
+    assert app.tasks["webhooks.deliver"].acks_late is True
+    assert app.tasks["fraud.score_authorization_events"].autoretry_for
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
