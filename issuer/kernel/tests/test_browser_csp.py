@@ -36,9 +36,11 @@ def visit(live_server: Any, browser_context: Any) -> Any:
         console: list[str] = []
         page.on(
             "console",
-            lambda message: console.append(message.text)
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                console.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 200, path
@@ -55,6 +57,11 @@ def visit(live_server: Any, browser_context: Any) -> Any:
         return violations
 
     return open_path
+
+
+def _violated(found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The pages that reported a violation, with what they reported."""
+    return {path: violations for path, violations in found.items() if violations}
 
 
 def _sign_in(browser_context: Any, live_server: Any, client: Any) -> None:
@@ -95,13 +102,13 @@ def test_portal_pages(
         "/portal/security/two-step/",  # its QR code is a data: image
     ]
 
-    assert {path: visit(path) for path in paths} == dict.fromkeys(paths, [])
+    assert _violated({path: visit(path) for path in paths}) == {}
 
 
 def test_signed_out_portal_pages(visit):
     paths = ["/portal/login/", "/portal/signup/", "/portal/password-reset/"]
 
-    assert {path: visit(path) for path in paths} == dict.fromkeys(paths, [])
+    assert _violated({path: visit(path) for path in paths}) == {}
 
 
 def test_staff_pages_dashboards_and_api_docs(
@@ -134,6 +141,4 @@ def test_staff_pages_dashboards_and_api_docs(
         "/api/docs/": "document.querySelector('.swagger-ui .info .title')",
     }
 
-    assert {path: visit(path, ready) for path, ready in pages.items()} == dict.fromkeys(
-        pages, []
-    )
+    assert _violated({path: visit(path, ready) for path, ready in pages.items()}) == {}
