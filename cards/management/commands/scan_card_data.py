@@ -38,8 +38,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         scanner = CardDataScanner(card_secrets_all())
         paths: list[Path] = list(options["path"])
-        if options["media"]:
-            paths.append(Path(settings.MEDIA_ROOT))
+        media = Path(settings.MEDIA_ROOT)
+        if options["media"] and media.exists():  # none before the first upload
+            paths.append(media)
         for path in paths:
             if not path.exists():
                 raise CommandError(f"No such file or folder: {path}")
