@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db.models import QuerySet
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,16 @@ def _form_errors(response: Any) -> dict[str, Any]:
     return dict(form.errors)
 
 
+def _post_creating(
+    rows: QuerySet[Any], client: Any, path: str, data: dict[str, Any]
+) -> tuple[Any, list[Any]]:
+    """Post `data` to `path`; the response and the rows of `rows` it made."""
+    before = set(rows.values_list("pk", flat=True))
+    response = client.post(path, data)
+    event(f"status {response.status_code}")
+    return response, list(rows.exclude(pk__in=before))
+
+
 def _post_data(**fields: Any) -> dict[str, Any]:
     """Form data as a browser sends it: an unticked checkbox is left out."""
     return {name: value for name, value in fields.items() if value is not None}
@@ -111,15 +122,14 @@ def test_a_payment_is_the_amount_chosen_or_refused(billed, choice, other, token)
     client, account = billed
     due = account_payment_due(account=account)
     assert due is not None
-    before = set(Payment.objects.values_list("pk", flat=True))
 
-    response = client.post(
+    response, made = _post_creating(
+        Payment.objects.all(),
+        client,
         f"/portal/accounts/{account.public_id}/pay/",
         {"choice": choice, "other_amount": other, "token": token},
     )
-    event(f"status {response.status_code}")
 
-    made = list(Payment.objects.exclude(pk__in=before))
     if response.status_code == 302:
         assert response["Location"] == "/portal/payments/"
         expected = {
@@ -198,15 +208,14 @@ def test_spending_controls_save_what_was_typed_or_nothing(
 def test_a_dispute_is_filed_as_typed_or_refused(holder, amount, reason, description):
     client, sandbox_card = holder
     capture = cleared_capture(sandbox_card, amount=5_000)
-    before = set(Dispute.objects.values_list("pk", flat=True))
 
-    response = client.post(
+    response, filed = _post_creating(
+        Dispute.objects.all(),
+        client,
         f"/portal/captures/{capture.public_id}/dispute/",
         {"amount": amount, "reason": reason, "description": description},
     )
-    event(f"status {response.status_code}")
 
-    filed = list(Dispute.objects.exclude(pk__in=before))
     if response.status_code == 302:
         [dispute] = filed
         assert (dispute.capture_id, dispute.reason) == (capture.pk, reason)

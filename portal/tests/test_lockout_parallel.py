@@ -15,10 +15,10 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import connection
-from django.db.models.signals import pre_save
 from django.test import Client
 
 from accounts.models import User
+from accounts.tests.lockout_race import first_failures_together
 from accounts.tests.staff_auth import staff_device, totp_code
 from conftest import PORTAL_TEST_PASSWORD
 from issuer.kernel.models import AuditEvent
@@ -111,24 +111,9 @@ def test_first_failures_arriving_together_are_all_counted(holder):
     """The first failures of a username, each about to insert its attempt row
     and released together, are each counted (axes' own handler deadlocks on
     MariaDB here: a 500 and the failure lost)."""
-    lined_up = threading.Barrier(RACERS, timeout=60)
-
-    def insert_together(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
-        if instance._state.adding:
-            lined_up.wait()
-
-    def wrong_password(number: int) -> tuple[int, bool]:
-        try:
-            return _sign_in(f"wrong-{number}")
-        finally:
-            connection.close()
-
-    pre_save.connect(insert_together, sender=AccessAttempt, weak=False)
-    try:
-        with ThreadPoolExecutor(max_workers=RACERS) as pool:
-            outcomes = Counter(pool.map(wrong_password, range(RACERS)))
-    finally:
-        pre_save.disconnect(insert_together, sender=AccessAttempt)
+    outcomes = first_failures_together(
+        lambda number: _sign_in(f"wrong-{number}"), RACERS
+    )
 
     assert set(outcomes) <= {(200, False), (429, False)}
     assert _failures() == RACERS
