@@ -23,17 +23,20 @@ from cards.services.clearing import (
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import get_by_public_id
 from issuer.kernel.errors import InvalidInput, NotFound
+from issuer.kernel.money import MAX_AMOUNT
 
 
 class MerchantSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=120, required=False, default="")
+    name = serializers.CharField(
+        max_length=120, required=False, default="", allow_blank=True
+    )
     mcc = serializers.RegexField(r"^\d{4}$", max_length=4)
     country = serializers.RegexField(r"^[A-Z]{2}$", max_length=2)
 
 
 class AmountSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1, required=False)
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
 
 
 class AuthorizationOutputSerializer(serializers.Serializer):
@@ -101,7 +104,7 @@ class AuthorizationCreateApi(APIView):
         pan = serializers.RegexField(r"^\d{12,19}$", max_length=19, write_only=True)
         expiry = serializers.RegexField(r"^(0[1-9]|1[0-2])/\d{2}$", max_length=5)
         cvv = serializers.RegexField(r"^\d{3,4}$", max_length=4, required=False)
-        amount = serializers.IntegerField(min_value=1)
+        amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
         currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
         merchant = MerchantSerializer()
         channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.POS)
@@ -193,7 +196,7 @@ class ForceCaptureApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         pan = serializers.RegexField(r"^\d{12,19}$", max_length=19, write_only=True)
-        amount = serializers.IntegerField(min_value=1)
+        amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
         currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
         merchant = MerchantSerializer()
 
@@ -248,7 +251,7 @@ class RefundCreateApi(APIView):
             r"^\d{12,19}$", max_length=19, required=False, write_only=True
         )
         merchant = MerchantSerializer(required=False)
-        amount = serializers.IntegerField(min_value=1)
+        amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
         currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -61,11 +61,12 @@ class DisputeDetailApi(APIView):
 
 class AccountDisputeListApi(APIView):
     required_scope = Scope.DISPUTES
+    pagination_class = DisputesNewestFirstPagination
 
     @extend_schema(responses={200: DisputeOutputSerializer(many=True)})
     def get(self, request: Request, account_id: str) -> Response:
         account = credit_account_for(request, account_id)
-        paginator = DisputesNewestFirstPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             disputes_for_partner(partner=request_partner(request)).filter(
                 account=account

@@ -4,6 +4,7 @@ from typing import Any
 
 import django_filters
 from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -28,6 +29,7 @@ from cards.services.lifecycle import (
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import NewestFirstCursorPagination, get_by_public_id
 from issuer.kernel.errors import InvalidInput
+from issuer.kernel.money import MAX_AMOUNT
 
 
 def _actor(request: Request) -> Actor:
@@ -63,6 +65,7 @@ class CardholderOutputSerializer(serializers.Serializer):
 
 class CardholderListCreateApi(APIView):
     required_scope = Scope.CARDS
+    pagination_class = NewestFirstCursorPagination
 
     class InputSerializer(serializers.Serializer):
         first_name = serializers.CharField(max_length=100)
@@ -70,7 +73,7 @@ class CardholderListCreateApi(APIView):
         date_of_birth = serializers.DateField()
         address_line1 = serializers.CharField(max_length=200)
         address_line2 = serializers.CharField(
-            max_length=200, required=False, default=""
+            max_length=200, required=False, default="", allow_blank=True
         )
         city = serializers.CharField(max_length=100)
         postal_code = serializers.CharField(max_length=20)
@@ -78,7 +81,9 @@ class CardholderListCreateApi(APIView):
         email = serializers.EmailField()
         phone = serializers.CharField(max_length=30)
         product_id = serializers.UUIDField()
-        credit_limit = serializers.IntegerField(min_value=0, required=False)
+        credit_limit = serializers.IntegerField(
+            min_value=0, max_value=MAX_AMOUNT, required=False
+        )
         billing_cycle_day = serializers.IntegerField(
             min_value=1, max_value=28, required=False, default=1
         )
@@ -117,7 +122,7 @@ class CardholderListCreateApi(APIView):
 
     @extend_schema(responses={200: CardholderOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             cardholders_for_partner(partner=request_partner(request)),
             request,
@@ -161,6 +166,11 @@ def _card(request: Request, card_id: Any) -> Card:
 
 class CardListCreateApi(APIView):
     required_scope = Scope.CARDS
+    pagination_class = NewestFirstCursorPagination
+    # The schema documents the filters from these (the list filters by hand).
+    filter_backends = (DjangoFilterBackend,)
+    filterset_class = CardFilter
+    queryset = Card.objects.none()
 
     class InputSerializer(serializers.Serializer):
         account_id = serializers.UUIDField()
@@ -194,7 +204,7 @@ class CardListCreateApi(APIView):
 
     @extend_schema(responses={200: CardOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        filtered = CardFilter(
+        filtered = self.filterset_class(
             request.query_params,
             queryset=cards_for_partner(partner=request_partner(request)),
         )
@@ -203,7 +213,7 @@ class CardListCreateApi(APIView):
                 "Invalid filter.",
                 fields={k: [str(e) for e in v] for k, v in filtered.errors.items()},
             )
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(filtered.qs, request, view=self)
         return paginator.get_paginated_response(
             CardOutputSerializer(page, many=True).data

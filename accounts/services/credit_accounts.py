@@ -21,7 +21,12 @@ from accounts.models import (
 )
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
-from issuer.kernel.money import format_money, validate_amount, validate_currency
+from issuer.kernel.money import (
+    MAX_AMOUNT,
+    format_money,
+    validate_amount,
+    validate_currency,
+)
 from ledger.models import LedgerAccount, LedgerHold
 from ledger.services.accounts import ledger_account_create, ledger_account_limit_set
 from ledger.services.holds import hold_create
@@ -83,6 +88,8 @@ def _validate_limit(credit_limit: object) -> int:
         )
     if credit_limit < 0:
         raise InvalidInput.for_field("credit_limit", "Must be zero or more.")
+    if credit_limit > MAX_AMOUNT:
+        raise InvalidInput.for_field("credit_limit", f"Must be at most {MAX_AMOUNT}.")
     return credit_limit
 
 

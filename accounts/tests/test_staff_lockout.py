@@ -13,10 +13,10 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import connection
-from django.db.models.signals import pre_save
 from django.test import Client
 
 from accounts.models import User
+from accounts.tests.lockout_race import first_failures_together
 from accounts.tests.staff_auth import staff_device, totp_code
 from issuer.kernel.models import AuditEvent
 
@@ -93,24 +93,9 @@ def test_first_failures_arriving_together_are_all_counted(agent):
     """The first failures of a username, each about to insert its attempt row
     and released together, are each counted. (axes' own handler deadlocks
     here on MariaDB: error 1213, a 500, and the failure lost.)"""
-    lined_up = threading.Barrier(RACERS, timeout=60)
-
-    def insert_together(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
-        if instance._state.adding:
-            lined_up.wait()
-
-    def wrong_password(attempt: int) -> int:
-        try:
-            return _log_in(f"wrong-{attempt}")
-        finally:
-            connection.close()
-
-    pre_save.connect(insert_together, sender=AccessAttempt, weak=False)
-    try:
-        with ThreadPoolExecutor(max_workers=RACERS) as pool:
-            statuses = Counter(pool.map(wrong_password, range(RACERS)))
-    finally:
-        pre_save.disconnect(insert_together, sender=AccessAttempt)
+    statuses = first_failures_together(
+        lambda attempt: _log_in(f"wrong-{attempt}"), RACERS
+    )
 
     assert set(statuses) <= {200, 429}
     assert AccessAttempt.objects.get(username="agent").failures_since_start == RACERS

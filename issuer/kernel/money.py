@@ -23,6 +23,10 @@ _CODES_BY_EXPONENT = {
     3: "BHD IQD JOD KWD LYD OMR TND",
     4: "CLF UYW",
 }
+# The largest amount in minor units anything takes: ISO 8583's amount field
+# has 12 digits. Bounds every sum of amounts far below the 64-bit columns.
+MAX_AMOUNT = 999_999_999_999
+
 CURRENCY_EXPONENTS: dict[str, int] = {
     code: exponent
     for exponent, codes in _CODES_BY_EXPONENT.items()
@@ -59,6 +63,9 @@ def major_to_minor(amount: str, currency: str) -> int:
         raise AmountError(f"{amount!r} is not a decimal number") from None
     if not value.is_finite():
         raise AmountError(f"{amount!r} is not a finite number")
+    # Checked before scaling: "1e999999" would otherwise build a huge integer.
+    if abs(value) > Decimal(MAX_AMOUNT).scaleb(-exponent):
+        raise AmountError(f"{amount!r} is more than the largest amount taken")
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise AmountError(
@@ -76,11 +83,14 @@ def validate_currency(currency: str, *, field: str = "currency") -> str:
 
 
 def validate_amount(amount: object, *, field: str = "amount") -> int:
-    """An amount in minor units: a positive integer (not a bool, not a float)."""
+    """An amount in minor units: a positive integer (not a bool, not a float)
+    up to MAX_AMOUNT."""
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise InvalidInput.for_field(field, "Must be an integer in minor units.")
     if amount <= 0:
         raise InvalidInput.for_field(field, "Must be greater than zero.")
+    if amount > MAX_AMOUNT:
+        raise InvalidInput.for_field(field, f"Must be at most {MAX_AMOUNT}.")
     return amount
 
 

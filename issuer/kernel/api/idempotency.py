@@ -122,4 +122,10 @@ def idempotent(handler: Handler) -> Handler:
 
         return run_once()
 
+    wrapper.is_idempotent = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def is_idempotent(handler: object) -> bool:
+    """Whether a view's handler honours the `Idempotency-Key` header."""
+    return getattr(handler, "is_idempotent", False) is True
