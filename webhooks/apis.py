@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.api_auth import request_partner
 from accounts.models import Scope
+from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import NewestFirstCursorPagination, get_by_public_id
 from webhooks.catalogue import PUBLIC_EVENT_TYPES
 from webhooks.docs import VERIFICATION_GUIDE
@@ -36,7 +37,7 @@ class EndpointOutputSerializer(serializers.Serializer):
     url = serializers.URLField()
     events = serializers.ListField(child=serializers.CharField(), source="event_types")
     description = serializers.CharField()
-    alert_email = serializers.EmailField()
+    alert_email = serializers.CharField(help_text="An email address, or empty.")
     status = serializers.ChoiceField(choices=WebhookEndpoint.Status.choices)
     disabled_reason = serializers.CharField()
     last_success_at = serializers.DateTimeField(allow_null=True)
@@ -81,7 +82,12 @@ def _endpoint_for(request: Request, endpoint_id: str) -> WebhookEndpoint:
 
 
 class WebhookEndpointListCreateApi(APIView):
+    """Register an endpoint (not idempotent on purpose: its answer holds the
+    signing secret, which is never stored in clear to be replayed), or list
+    the partner's endpoints."""
+
     required_scope = Scope.WEBHOOKS
+    pagination_class = NewestFirstCursorPagination
 
     class InputSerializer(serializers.Serializer):
         url = serializers.URLField(max_length=500)
@@ -118,7 +124,7 @@ class WebhookEndpointListCreateApi(APIView):
 
     @extend_schema(responses={200: EndpointOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             webhook_endpoints_for_partner(partner=request_partner(request)),
             request,
@@ -182,6 +188,8 @@ class WebhookEndpointDetailApi(APIView):
 
 
 class WebhookSecretRotateApi(APIView):
+    """A new signing secret (not idempotent: see the endpoint's creation)."""
+
     required_scope = Scope.WEBHOOKS
 
     class InputSerializer(serializers.Serializer):
@@ -213,6 +221,7 @@ class WebhookDeliveryListApi(APIView):
     """An endpoint's delivery log, newest first, filterable by status and type."""
 
     required_scope = Scope.WEBHOOKS
+    pagination_class = NewestFirstCursorPagination
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(
@@ -237,7 +246,7 @@ class WebhookDeliveryListApi(APIView):
             deliveries = deliveries.filter(
                 event__type=filters.validated_data["event_type"]
             )
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(deliveries, request, view=self)
         return paginator.get_paginated_response(
             DeliveryOutputSerializer(page, many=True).data
@@ -268,6 +277,7 @@ class WebhookDeliveryReplayApi(APIView):
     required_scope = Scope.WEBHOOKS
 
     @extend_schema(request=None, responses={202: DeliveryOutputSerializer})
+    @idempotent
     def post(self, request: Request, delivery_id: str) -> Response:
         delivery = webhook_delivery_replay(delivery=_delivery_for(request, delivery_id))
         delivery = _delivery_for(request, str(delivery.public_id))

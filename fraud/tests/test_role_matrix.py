@@ -12,7 +12,6 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import CreditDecision, CreditLimitProposal, PortalActivationCode
 from accounts.roles import (
@@ -33,8 +32,8 @@ from fraud.models import ModelVersion, ReviewCase, Rule
 from fraud.services.live import authorization_score
 from fraud.services.rules import rule_create
 from fraud.tests.conftest import ACTIVE_WEIGHTS, authorize, register_model
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from webhooks.services.endpoints import webhook_endpoint_create
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.tests.conftest import failed_delivery_create
 
 pytestmark = pytest.mark.django_db
 
@@ -130,30 +129,10 @@ class World:
         return dispute
 
     def webhook_delivery(self) -> WebhookDelivery:
-        """A delivery that failed for good, to an endpoint nobody listens on."""
         partner, _ = partner_create(
             name=f"hooks-{uuid.uuid4().hex[:6]}", scopes=["webhooks"]
         )
-        endpoint, _ = webhook_endpoint_create(
-            partner=partner, url="http://127.0.0.1:9/hooks", event_types=["*"]
-        )
-        event = WebhookEvent.objects.create(
-            event_id=uuid.uuid4(),
-            type="card.status_changed",
-            object_key="card:matrix",
-            sequence=1,
-            created_at=timezone.now(),
-            body="{}",
-        )
-        return WebhookDelivery.objects.create(
-            endpoint=endpoint,
-            event=event,
-            object_key=event.object_key,
-            sequence=1,
-            status="failed",
-            next_attempt_at=timezone.now(),
-            retry_until=timezone.now(),
-        )
+        return failed_delivery_create(partner=partner)
 
     def proposal(self) -> CreditLimitProposal:
         account = self.issue_card().issued.card.account

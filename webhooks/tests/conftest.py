@@ -1,14 +1,16 @@
 """Webhook fixtures: a local receiving server, a program partner with a card
 of its own, and an endpoint of that partner pointing at the receiver."""
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Cardholder, Partner
-from webhooks.models import WebhookEndpoint
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services.endpoints import webhook_endpoint_create
 from webhooks.tests.receiver import Receiver
 
@@ -53,3 +55,28 @@ def program_with_card(make_partner: Any, issue_card: Any) -> Program:
 @pytest.fixture
 def program(make_partner: Any, issue_card: Any) -> Program:
     return program_with_card(make_partner, issue_card)
+
+
+def failed_delivery_create(*, partner: Partner) -> WebhookDelivery:
+    """A delivery that failed for good, to an endpoint of the partner's that
+    nobody listens on (for tests of who may see and replay it)."""
+    endpoint, _ = webhook_endpoint_create(
+        partner=partner, url="http://127.0.0.1:9/hooks", event_types=["*"]
+    )
+    event = WebhookEvent.objects.create(
+        event_id=uuid.uuid4(),
+        type="card.status_changed",
+        object_key=f"card:{uuid.uuid4()}",
+        sequence=1,
+        created_at=timezone.now(),
+        body="{}",
+    )
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        object_key=event.object_key,
+        sequence=1,
+        status=WebhookDelivery.Status.FAILED,
+        next_attempt_at=timezone.now(),
+        retry_until=timezone.now(),
+    )

@@ -16,6 +16,8 @@ from cards.services.clearing import authorization_capture
 from cards.services.disputes import dispute_file
 from cards.services.sandbox import SandboxCard, sandbox_cards_issue
 from cards.tests.conftest import authorization_request
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.tests.conftest import failed_delivery_create
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Program:
     authorization: Authorization
     capture: Capture
     dispute: Dispute
+    webhook_endpoint: WebhookEndpoint
+    webhook_delivery: WebhookDelivery
 
     @property
     def ids(self) -> dict[str, str]:
@@ -39,6 +43,8 @@ class Program:
             "card_id": str(card.public_id),
             "cardholder_id": str(card.account.cardholder.public_id),
             "dispute_id": str(self.dispute.public_id),
+            "endpoint_id": str(self.webhook_endpoint.public_id),
+            "delivery_id": str(self.webhook_delivery.public_id),
         }
 
     @property
@@ -48,7 +54,8 @@ class Program:
 
 def program_create(name: str) -> Program:
     """A partner running a program of one cardholder with a card, an
-    authorization the partner sent, half of it captured, and a dispute."""
+    authorization the partner sent, half of it captured, a dispute, and a
+    webhook endpoint with a failed delivery."""
     partner, key = partner_create(name=name, scopes=list(Scope.values))
     card = next(sandbox_cards_issue(count=1, limit=500_000))
     Cardholder.objects.filter(pk=card.issued.card.account.cardholder_id).update(
@@ -62,7 +69,10 @@ def program_create(name: str) -> Program:
     dispute = dispute_file(
         capture=capture, amount=1_000, reason="other", description="Not mine."
     )
-    return Program(partner, key, card, authorization, capture, dispute)
+    delivery = failed_delivery_create(partner=partner)
+    return Program(
+        partner, key, card, authorization, capture, dispute, delivery.endpoint, delivery
+    )
 
 
 def api_headers(key: str, **more: Any) -> dict[str, str]:

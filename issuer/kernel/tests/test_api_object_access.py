@@ -22,6 +22,7 @@ from accounts.services.partners import partner_api_key_issue
 from cards.services.sandbox import sandbox_product
 from cards.tests.conftest import authorization_body
 from issuer.kernel.tests.api_world import Program, database_state, program_create
+from webhooks.models import WebhookEndpoint
 
 API_PREFIX = "api/v1/"
 MERCHANT = {"id": "m-1", "name": "Corner Shop", "mcc": "5411", "country": "US"}
@@ -42,6 +43,9 @@ class Access:
     body: Callable[[Program], dict[str, Any]] | None = None
     reason: str = ""
     listed: tuple[str, ...] = field(default=())
+    created: Callable[[str], Any] = lambda public_id: (
+        Cardholder.objects.get(public_id=public_id).program_partner
+    )
 
 
 def _cardholder(program: Program) -> dict[str, Any]:
@@ -122,6 +126,28 @@ MATRIX: dict[str, Access] = {
     "POST api/v1/cards/<str:card_id>/close": Access("object", 200, body=lambda p: {}),
     "POST api/v1/cards/<str:card_id>/replace": Access("object", 201, body=lambda p: {}),
     "GET api/v1/disputes/<str:dispute_id>": Access("object", 200),
+    "GET api/v1/webhook-endpoints": Access("list", 200, listed=("endpoint_id",)),
+    "POST api/v1/webhook-endpoints": Access(
+        "own",
+        201,
+        body=lambda p: {"url": "https://hooks.example/new", "events": ["*"]},
+        created=lambda public_id: (
+            WebhookEndpoint.objects.get(public_id=public_id).partner
+        ),
+    ),
+    "GET api/v1/webhook-endpoints/<str:endpoint_id>": Access("object", 200),
+    "PATCH api/v1/webhook-endpoints/<str:endpoint_id>": Access(
+        "object", 200, body=lambda p: {"description": "Changed"}
+    ),
+    "DELETE api/v1/webhook-endpoints/<str:endpoint_id>": Access("object", 204),
+    "POST api/v1/webhook-endpoints/<str:endpoint_id>/rotate-secret": Access(
+        "object", 200, body=lambda p: {}
+    ),
+    "GET api/v1/webhook-endpoints/<str:endpoint_id>/deliveries": Access("object", 200),
+    "GET api/v1/webhook-deliveries/<str:delivery_id>": Access("object", 200),
+    "POST api/v1/webhook-deliveries/<str:delivery_id>/replay": Access(
+        "object", 202, body=lambda p: {}
+    ),
 }
 # A refund may also name the card by number (an unlinked refund).
 UNLINKED_REFUND = {
@@ -173,9 +199,9 @@ def _client(key: str) -> APIClient:
 
 def _send(key: str, method: str, path: str, body: dict[str, Any] | None) -> Any:
     client = _client(key)
-    if method == "GET":
-        return client.get(path)
-    return client.post(path, body, format="json")
+    if method in ("GET", "DELETE"):
+        return getattr(client, method.lower())(path)
+    return getattr(client, method.lower())(path, body, format="json")
 
 
 @pytest.fixture
@@ -212,8 +238,7 @@ def test_another_programs_partner_never_reaches_the_object(endpoint, programs):
             assert not any(owner.ids[name] in text for name in access.listed)
         elif access.kind == "own":
             assert response.status_code == 201
-            created = Cardholder.objects.get(public_id=response.json()["id"])
-            assert created.program_partner == intruder.partner
+            assert access.created(response.json()["id"]) == intruder.partner
         else:
             assert access.kind == "network" and access.reason
         if access.kind == "object":
