@@ -4,7 +4,7 @@ import logging
 import re
 
 # 13-19 digits, optionally grouped by single spaces or dashes.
-_CARD_NUMBER_SHAPE = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
+_CARD_NUMBER_SHAPE = re.compile(r"(?<![\dA-Za-z])(?:\d[ -]?){12,18}\d(?![\dA-Za-z])")
 
 
 def _passes_luhn(digits: str) -> bool:

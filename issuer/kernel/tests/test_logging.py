@@ -23,6 +23,15 @@ def test_other_numbers_are_left_alone():
     assert mask_card_numbers(text) == text
 
 
+def test_digits_inside_an_identifier_are_left_alone():
+    """A hex id's digits run into a date here, Luhn-valid (15 digits), but
+    they start after a letter: part of a word, not a card number."""
+    text = "statement-0b5c9e2f-a1d4-4e8b-9f6a-c3456785-2026-11-21.pdf"
+
+    assert mask_card_numbers(text) == text
+    assert mask_card_numbers("card:4111111111111111.") == "card:[card ****1111]."
+
+
 def test_the_filter_masks_arguments_and_tracebacks(caplog):
     logger = logging.getLogger("issuer.test.masking")
     logger.addFilter(MaskCardNumbersFilter())
