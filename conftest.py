@@ -40,6 +40,19 @@ SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
 _STARTED = pytest.StashKey[float]()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> None:
+    """The read replica (a test mirror of the primary) on the test database
+    in every thread, not only this one.
+
+    Django points only this thread's replica connection at the test
+    database; threads that open their own (the live server's) read the
+    settings, which still name the development database.
+    """
+    if "replica" in settings.DATABASES:
+        settings.DATABASES["replica"]["NAME"] = settings.DATABASES["default"]["NAME"]
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
