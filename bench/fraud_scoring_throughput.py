@@ -41,7 +41,13 @@ os.environ["CELERY_RESULT_BACKEND"] = BROKER
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from fraud_support import database_version, emit, machine, setup_django  # noqa: E402
+from fraud_support import (  # noqa: E402
+    database_version,
+    emit,
+    machine,
+    setup_django,
+    tiny_model_activate,
+)
 
 setup_django(fresh_database=True)
 
@@ -56,48 +62,12 @@ from cards.services.authorizations import (  # noqa: E402
 )
 from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 from fraud.models import FraudScore, HistoricalTransaction  # noqa: E402
-from fraud.scoring.evaluators import LinearEvaluator  # noqa: E402
-from fraud.scoring.features import FEATURE_NAMES, RiskEncodings  # noqa: E402
-from fraud.scoring.model import ScoringModel  # noqa: E402
 from fraud.services.live_batch import authorizations_score_batch  # noqa: E402
-from fraud.services.registry import (  # noqa: E402
-    model_version_activate,
-    model_version_register,
-)
 
 CARDS = 200
 MERCHANTS = 100
 HISTORY_PER_CARD = 50
 BATCH = 5_000
-
-
-def model_activate() -> None:
-    width = len(FEATURE_NAMES)
-    coefficients = np.zeros(width)
-    coefficients[FEATURE_NAMES.index("amount")] = 6.0
-    model = ScoringModel(
-        kind="logistic_regression",
-        feature_names=FEATURE_NAMES,
-        encodings=RiskEncodings(prior=0.01),
-        evaluator=LinearEvaluator(
-            mean=np.full(width, 3.0),
-            scale=np.ones(width),
-            coefficients=coefficients,
-            intercept=-4.0,
-        ),
-        tier_thresholds={"medium": 0.2, "high": 0.5, "critical": 0.9},
-    )
-    today = timezone.now().date()
-    version = model_version_register(
-        model=model,
-        train_from=today - timedelta(days=30),
-        train_to=today - timedelta(days=15),
-        validation_from=today - timedelta(days=14),
-        validation_to=today - timedelta(days=1),
-        label_delay_days=7,
-        metrics={},
-    )
-    model_version_activate(version=version)
 
 
 def amount(rng: random.Random) -> int:
@@ -287,7 +257,7 @@ def main() -> None:
     parser.add_argument("--worker-processes", type=int, default=1)
     arguments = parser.parse_args()
     rng = random.Random(42)
-    model_activate()
+    tiny_model_activate()
     cards = list(sandbox_cards_issue(count=CARDS, limit=10**12))
     seed_history(cards, rng)
     batched = batched_throughput(cards, arguments.authorizations, rng)
