@@ -8,14 +8,16 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from celery.result import allow_join_result
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import Partner, Scope
@@ -51,6 +53,26 @@ def django_db_setup(django_db_setup: None) -> None:
     """
     if "replica" in settings.DATABASES:
         settings.DATABASES["replica"]["NAME"] = settings.DATABASES["default"]["NAME"]
+
+
+@contextmanager
+def _queries_by_alias() -> Iterator[dict[str, list[str]]]:
+    captured: dict[str, list[str]] = {}
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        yield captured
+    captured["default"] = [query["sql"] for query in primary.captured_queries]
+    captured["replica"] = [query["sql"] for query in replica.captured_queries]
+
+
+@pytest.fixture
+def queries_by_alias() -> Callable[[], AbstractContextManager[dict[str, list[str]]]]:
+    """`with queries_by_alias() as sql:` the SQL the primary (`sql["default"]`)
+    and the read replica (`sql["replica"]`) ran in the block. The test must
+    allow both databases."""
+    return _queries_by_alias
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from http_load import load, start_server, stop_server, write_cards
+from processes import load, start_server, stop_server, write_cards
 from setup_django import report, setup
 
 setup(fresh=True)

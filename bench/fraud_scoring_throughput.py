@@ -48,6 +48,7 @@ from fraud_support import (  # noqa: E402
     setup_django,
     tiny_model_activate,
 )
+from processes import celery_worker, workers_ready  # noqa: E402
 
 setup_django(fresh_database=True)
 
@@ -156,36 +157,14 @@ def start_worker(concurrency: int) -> subprocess.Popen[bytes]:
         "CELERY_BROKER_URL": BROKER,
         "LOG_LEVEL": "WARNING",
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "issuer",
-            "worker",
-            "-Q",
-            "default,fraud",
-            "-c",
-            str(concurrency),
-            "-P",
-            "solo" if concurrency == 1 else "prefork",
-            "-n",
-            "fraud-bench@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
+    worker = celery_worker(
+        queues="default,fraud",
+        node="fraud-bench@%h",
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        concurrency=concurrency,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
-            return worker
+    if workers_ready(app.control, 1, timeout=30):
+        return worker
     worker.terminate()
     raise RuntimeError("the Celery worker did not start")
 

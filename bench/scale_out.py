@@ -43,7 +43,6 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -58,12 +57,13 @@ os.environ["CELERY_BROKER_URL"] = BROKER
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="scale-out-media-"))
 
 from fraud_support import database_version, tiny_model_activate  # noqa: E402
-from http_load import (  # noqa: E402
-    ROOT,
+from processes import (  # noqa: E402
+    celery_worker,
     load,
     server_environment,
     start_server,
     stop_server,
+    workers_ready,
     write_cards,
 )
 from setup_django import report, setup  # noqa: E402
@@ -127,44 +127,16 @@ Processes = list[subprocess.Popen[bytes]]
 
 def start_workers(workers: tuple[tuple[str, str], ...]) -> Processes:
     """Solo Celery workers, ready (each answers a ping) on return."""
-    processes = []
-    names = set()
-    for name, queues in workers:
-        node = f"scale-{name}@bench"
-        names.add(node)
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "issuer",
-                    "worker",
-                    "-Q",
-                    queues,
-                    "-P",
-                    "solo",
-                    "-n",
-                    node,
-                    "--without-gossip",
-                    "--without-mingle",
-                    "-l",
-                    "WARNING",
-                ],
-                cwd=ROOT,
-                env=server_environment(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+    processes = [
+        celery_worker(
+            queues=queues, node=f"scale-{name}@bench", env=server_environment()
         )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        answered = {node for reply in app.control.ping(timeout=0.5) for node in reply}
-        if names <= answered:
-            return processes
-    stop_workers(processes)
-    raise RuntimeError(f"Celery workers did not start: {names}")
+        for name, queues in workers
+    ]
+    if not workers_ready(app.control, len(processes)):
+        stop_workers(processes)
+        raise RuntimeError(f"Celery workers did not start: {workers}")
+    return processes
 
 
 def stop_workers(processes: Processes) -> None:

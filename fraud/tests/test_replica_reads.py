@@ -6,14 +6,11 @@ read-only connection to the test database); see issuer/kernel/db_router.py.
 Transactional tests, so nothing sits in an uncommitted test transaction.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from accounts.roles import FRAUD_ANALYST
@@ -36,23 +33,11 @@ PANEL_TABLES = (
 )
 
 
-@contextmanager
-def queries_by_alias() -> Iterator[dict[str, list[str]]]:
-    captured: dict[str, list[str]] = {}
-    with (
-        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary,
-        CaptureQueriesContext(connections[REPLICA]) as replica,
-    ):
-        yield captured
-    captured[DEFAULT_DB_ALIAS] = [query["sql"] for query in primary.captured_queries]
-    captured[REPLICA] = [query["sql"] for query in replica.captured_queries]
-
-
 def reads_table(statement: str, *tables: str) -> bool:
     return any(table in statement for table in tables)
 
 
-def test_every_dashboard_panel_reads_the_replica(issue_card):
+def test_every_dashboard_panel_reads_the_replica(issue_card, queries_by_alias):
     build_world(now=FIXED_NOW, issue_card=issue_card)
     window = selectors.dashboard_window(key="24h", now=FIXED_NOW)
 
@@ -84,7 +69,7 @@ def test_every_dashboard_panel_reads_the_replica(issue_card):
 
 
 def test_the_dashboard_data_of_a_request_comes_from_the_replica(
-    issue_card, staff_client
+    issue_card, staff_client, queries_by_alias
 ):
     build_world(now=timezone.now(), issue_card=issue_card)
     client = staff_client(staff_user("replica-analyst", FRAUD_ANALYST))
@@ -102,7 +87,7 @@ def test_the_dashboard_data_of_a_request_comes_from_the_replica(
 
 
 def test_relations_of_replica_rows_follow_them_outside_a_transaction_only(
-    issue_card,
+    issue_card, queries_by_alias
 ):
     world = build_world(now=FIXED_NOW, issue_card=issue_card)
     case = reporting_rows(ReviewCase).get(pk=world.cases["a1"].pk)
@@ -119,7 +104,9 @@ def test_relations_of_replica_rows_follow_them_outside_a_transaction_only(
     assert (len(inside[DEFAULT_DB_ALIAS]), len(inside[REPLICA])) == (1, 0)
 
 
-def test_inside_a_transaction_the_dashboards_read_the_primary(issue_card):
+def test_inside_a_transaction_the_dashboards_read_the_primary(
+    issue_card, queries_by_alias
+):
     build_world(now=FIXED_NOW, issue_card=issue_card)
     window = selectors.dashboard_window(key="24h", now=FIXED_NOW)
 
@@ -137,7 +124,7 @@ def imported_history(small_world_csv, media_root):
 
 
 def test_training_reads_the_history_on_the_replica_and_registers_on_the_primary(
-    imported_history,
+    imported_history, queries_by_alias
 ):
     with queries_by_alias() as sql:
         outcome = model_version_train(

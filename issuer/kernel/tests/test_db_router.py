@@ -10,14 +10,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from issuer.kernel.db_router import REPLICA, reporting_database, reporting_rows
@@ -26,19 +24,6 @@ from issuer.kernel.models import OutboxEvent
 ROOT = Path(__file__).resolve().parents[3]
 BOTH = [DEFAULT_DB_ALIAS, REPLICA]
 pytestmark = pytest.mark.django_db(transaction=True, databases=BOTH)
-
-
-@contextmanager
-def queries_by_alias() -> Iterator[dict[str, list[str]]]:
-    """The SQL each connection ran inside the block, by alias."""
-    captured: dict[str, list[str]] = {}
-    with (
-        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary,
-        CaptureQueriesContext(connections[REPLICA]) as replica,
-    ):
-        yield captured
-    captured[DEFAULT_DB_ALIAS] = [query["sql"] for query in primary.captured_queries]
-    captured[REPLICA] = [query["sql"] for query in replica.captured_queries]
 
 
 def event(number: int) -> OutboxEvent:
@@ -50,7 +35,7 @@ def event(number: int) -> OutboxEvent:
     )
 
 
-def test_reporting_reads_go_to_the_replica_outside_a_transaction():
+def test_reporting_reads_go_to_the_replica_outside_a_transaction(queries_by_alias):
     for number in range(3):
         event(number)
 
@@ -65,7 +50,7 @@ def test_reporting_reads_go_to_the_replica_outside_a_transaction():
     assert "outbox" in sql[REPLICA][0].lower()
 
 
-def test_writes_and_every_other_read_go_to_the_primary():
+def test_writes_and_every_other_read_go_to_the_primary(queries_by_alias):
     with queries_by_alias() as sql:
         created = event(1)
         OutboxEvent.objects.filter(pk=created.pk).update(dispatched_at=timezone.now())
@@ -79,7 +64,7 @@ def test_writes_and_every_other_read_go_to_the_primary():
     assert sql[REPLICA] == []
 
 
-def test_an_object_read_on_the_replica_is_saved_on_the_primary():
+def test_an_object_read_on_the_replica_is_saved_on_the_primary(queries_by_alias):
     created = event(1)
     fetched = reporting_rows(OutboxEvent).get(pk=created.pk)
     moment = timezone.now()
@@ -94,7 +79,7 @@ def test_an_object_read_on_the_replica_is_saved_on_the_primary():
     assert OutboxEvent.objects.get(pk=created.pk).dispatched_at == moment
 
 
-def test_inside_a_transaction_reporting_reads_stay_on_the_primary():
+def test_inside_a_transaction_reporting_reads_stay_on_the_primary(queries_by_alias):
     """They must see the transaction's own writes, which the replica has not."""
     event(1)
 
@@ -138,7 +123,7 @@ def test_objects_of_both_aliases_may_be_related():
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
-def test_without_a_replica_everything_reads_the_primary():
+def test_without_a_replica_everything_reads_the_primary(queries_by_alias):
     event(1)
     primary_only = {DEFAULT_DB_ALIAS: settings.DATABASES[DEFAULT_DB_ALIAS]}
 

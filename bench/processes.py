@@ -1,9 +1,11 @@
-"""gunicorn servers and wrk load for the HTTP benchmarks (no Django set-up).
+"""Processes the benchmarks start: gunicorn, Celery workers, wrk (no Django
+set-up here).
 
 `start_server` runs the project under gunicorn on a port with the
 benchmark's database and broker; `load` drives one or more servers with
 wrk and `bench/authorize.lua` (random cards among a file of them, optional
-capture of each approval) and sums what they served.
+capture of each approval) and sums what they served; `celery_worker` and
+`workers_ready` start Celery workers and wait until they answer.
 """
 
 import http.client
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8765
@@ -171,3 +173,49 @@ def write_cards(cards: list[Any], directory: Path, name: str) -> Path:
             handle.write(f"{card.issued.pan},{card.issued.card.expiry},{card.cvv}\n")
     path.chmod(0o600)
     return path
+
+
+def celery_worker(
+    *, queues: str, node: str, env: dict[str, str], concurrency: int = 1
+) -> subprocess.Popen[bytes]:
+    """A Celery worker on `queues` named `node` (a solo process, or a prefork
+    pool above one), its output discarded."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "issuer",
+            "worker",
+            "-Q",
+            queues,
+            "-c",
+            str(concurrency),
+            "-P",
+            "solo" if concurrency == 1 else "prefork",
+            "-n",
+            node,
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+class _Control(Protocol):
+    def ping(self, timeout: float) -> list[dict[str, Any]]: ...
+
+
+def workers_ready(control: _Control, count: int, *, timeout: float = 60) -> bool:
+    """Wait until `count` workers answer a ping (False if they never do)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(control.ping(timeout=0.5)) >= count:
+            return True
+    return False
