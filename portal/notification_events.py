@@ -1,22 +1,35 @@
 """What each outbox event tells the cardholder it concerns.
 
-`notifications_for_event` turns one event into the notifications it makes:
+`notifications_for_events` turns events into the notifications they make:
 a declined purchase (with the reason and next step in plain words), an
 approved purchase at or above the cardholder's large-purchase amount, a
 fraud alert ("was this you?") and a closed statement (amount and due date).
 Other events, and events about unknown cards or accounts, make none. Texts
 name a card by its last four digits only.
+
+The relay hands the consumer a pass's events at once, mostly approvals
+below any cardholder's large-purchase amount: the authorizations they
+name (with card, account and cardholder) and those cardholders'
+preferences are read in one query each for the whole pass, so a pass
+costs the same few queries however many approvals it carries.
 """
 
 import datetime
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.urls import reverse
 
-from accounts.models import Cardholder, CreditAccount, CreditDecision, Notification
-from accounts.notification_selectors import notification_preference_of
+from accounts.models import (
+    Cardholder,
+    CreditAccount,
+    CreditDecision,
+    Notification,
+    NotificationPreference,
+)
+from accounts.notification_selectors import notification_preferences_of
 from accounts.services.notifications import NotificationContent
 from cards.models import Authorization
 from issuer.kernel.models import OutboxEvent
@@ -25,10 +38,13 @@ from portal.decline_help import decline_next_step
 
 logger = logging.getLogger(__name__)
 
-NOTIFYING_EVENTS = (
+AUTHORIZATION_EVENTS = (
     "authorization.declined",
     "authorization.approved",
     "fraud.alert",
+)
+NOTIFYING_EVENTS = (
+    *AUTHORIZATION_EVENTS,
     "statement.closed",
     "credit.limit_decreased",
 )
@@ -42,15 +58,44 @@ class Addressed:
     content: NotificationContent
 
 
-def notifications_for_event(*, event: OutboxEvent) -> list[Addressed]:
-    """The notifications an event makes (none for events it does not know)."""
-    if event.type == "statement.closed":
-        return _statement_closed(event.payload)
-    if event.type == "credit.limit_decreased":
-        return _limit_decreased(event.payload)
-    if event.type in NOTIFYING_EVENTS:
-        return _about_authorization(event.type, event.payload)
-    return []
+def notifications_for_events(
+    *, events: Sequence[OutboxEvent]
+) -> list[tuple[OutboxEvent, list[Addressed]]]:
+    """Each event, in order, with the notifications it makes (none for
+    events it does not know)."""
+    named = {
+        _uuid(event.payload.get("authorization_id"))
+        for event in events
+        if event.type in AUTHORIZATION_EVENTS
+    }
+    authorizations = {
+        authorization.public_id: authorization
+        for authorization in Authorization.objects.select_related(
+            "card__account__cardholder"
+        ).filter(public_id__in=named)
+    }
+    preferences = notification_preferences_of(
+        cardholder_ids={
+            authorization.card.account.cardholder_id
+            for authorization in authorizations.values()
+            if authorization.card is not None
+        }
+    )
+    made = []
+    for event in events:
+        if event.type in AUTHORIZATION_EVENTS:
+            authorization = authorizations.get(
+                _uuid(event.payload.get("authorization_id"))
+            )
+            addressed = _about_authorization(event.type, authorization, preferences)
+        elif event.type == "statement.closed":
+            addressed = _statement_closed(event.payload)
+        elif event.type == "credit.limit_decreased":
+            addressed = _limit_decreased(event.payload)
+        else:
+            addressed = []
+        made.append((event, addressed))
+    return made
 
 
 def _uuid(value: object) -> uuid.UUID:
@@ -65,12 +110,11 @@ def _money(amount: int, currency: str) -> str:
     return f"{format_money(amount, currency)} {currency}"
 
 
-def _about_authorization(event_type: str, payload: dict) -> list[Addressed]:
-    authorization = (
-        Authorization.objects.select_related("card__account__cardholder")
-        .filter(public_id=_uuid(payload.get("authorization_id")))
-        .first()
-    )
+def _about_authorization(
+    event_type: str,
+    authorization: Authorization | None,
+    preferences: dict[int, NotificationPreference],
+) -> list[Addressed]:
     if authorization is None or authorization.card is None:
         return []
     card = authorization.card
@@ -94,7 +138,7 @@ def _about_authorization(event_type: str, payload: dict) -> list[Addressed]:
             )
         ]
     if event_type == "authorization.approved":
-        preference = notification_preference_of(cardholder=cardholder)
+        preference = preferences[cardholder.pk]
         if authorization.amount < preference.large_transaction_threshold:
             return []
         return [

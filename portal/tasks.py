@@ -16,7 +16,7 @@ from accounts.services.notifications import (
     notification_record,
 )
 from issuer.kernel.models import OutboxEvent
-from portal.notification_events import notifications_for_event
+from portal.notification_events import notifications_for_events
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,9 @@ def notify_cardholders(event_ids: list[int]) -> int:
     """Notify the cardholders the events concern; return the notifications
     recorded (new or found from an earlier delivery)."""
     recorded = 0
-    for event in OutboxEvent.objects.filter(pk__in=event_ids).order_by("pk"):
-        for addressed in notifications_for_event(event=event):
+    events = list(OutboxEvent.objects.filter(pk__in=event_ids).order_by("pk"))
+    for event, made in notifications_for_events(events=events):
+        for addressed in made:
             notification, _ = notification_record(
                 cardholder=addressed.cardholder,
                 source_event_id=event.event_id,
