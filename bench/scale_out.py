@@ -27,7 +27,8 @@ machine's load drifts); the medians are compared. For each run:
    the events pile up in Redis as relay tasks, exactly as the web processes
    publish them. Then the workers resume (add_consumer): from then to the
    last event relayed and the last authorization scored gives events/s
-   through the real relay and consumers.
+   through the real relay and consumers. The approvals/s of this phase is
+   the web tier alone (no worker busy on the same cores).
 
 A hand-set logistic model is active whose every score is Low (see
 fraud_support): each authorization is scored and stored, and no action
@@ -255,6 +256,11 @@ def run(
 
 MEASURES = {
     "approvals_per_s": ("live", "http", "approvals_per_s"),
+    # The web tier alone: the workers paused, nothing else on the cores.
+    "approvals_per_s_workers_paused": (
+        "backlog",
+        "approvals_per_s_while_workers_paused",
+    ),
     "http_p99_ms": ("live", "http", "p99_ms"),
     "end_to_end_per_s": ("live", "end_to_end_per_s"),
     "lag_after_load_s": ("live", "lag_after_load_s"),
@@ -262,7 +268,12 @@ MEASURES = {
 }
 
 
-RATES = ("approvals_per_s", "end_to_end_per_s", "backlog_events_per_s")
+RATES = (
+    "approvals_per_s",
+    "approvals_per_s_workers_paused",
+    "end_to_end_per_s",
+    "backlog_events_per_s",
+)
 
 
 def measure(run: dict[str, Any], path: tuple[str, ...]) -> float:
