@@ -15,7 +15,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
-RUN useradd --create-home issuer && chown -R issuer /app
+# MEDIA_ROOT (a shared volume in docker-compose.yml) owned by the app user.
+RUN mkdir -p /app/var/media && useradd --create-home issuer && chown -R issuer /app
 USER issuer
 EXPOSE 8000
 CMD ["gunicorn", "issuer.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]

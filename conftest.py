@@ -9,14 +9,16 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from celery.result import allow_join_result
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import Partner, Scope
@@ -39,6 +41,39 @@ CHROMIUM_FLAGS = [
 PORTAL_TEST_PASSWORD = "correct-horse-battery-staple"
 SCREENSHOTS = ROOT / "var" / "artifacts" / "screenshots"
 _STARTED = pytest.StashKey[float]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> None:
+    """The read replica (a test mirror of the primary) on the test database
+    in every thread, not only this one.
+
+    Django points only this thread's replica connection at the test
+    database; threads that open their own (the live server's) read the
+    settings, which still name the development database.
+    """
+    if "replica" in settings.DATABASES:
+        settings.DATABASES["replica"]["NAME"] = settings.DATABASES["default"]["NAME"]
+
+
+@contextmanager
+def _queries_by_alias() -> Iterator[dict[str, list[str]]]:
+    captured: dict[str, list[str]] = {}
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        yield captured
+    captured["default"] = [query["sql"] for query in primary.captured_queries]
+    captured["replica"] = [query["sql"] for query in replica.captured_queries]
+
+
+@pytest.fixture
+def queries_by_alias() -> Callable[[], AbstractContextManager[dict[str, list[str]]]]:
+    """`with queries_by_alias() as sql:` the SQL the primary (`sql["default"]`)
+    and the read replica (`sql["replica"]`) ran in the block. The test must
+    allow both databases."""
+    return _queries_by_alias
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Reads of a cardholder's notifications and notification preferences."""
 
+from collections.abc import Collection
+
 from django.db.models import QuerySet
 
 from accounts.models import Cardholder, Notification, NotificationPreference
@@ -9,6 +11,24 @@ def notification_preference_of(*, cardholder: Cardholder) -> NotificationPrefere
     """The cardholder's preferences; the defaults (unsaved) when never set."""
     preference = NotificationPreference.objects.filter(cardholder=cardholder).first()
     return preference or NotificationPreference(cardholder=cardholder)
+
+
+def notification_preferences_of(
+    *, cardholder_ids: Collection[int]
+) -> dict[int, NotificationPreference]:
+    """Each cardholder's preferences by cardholder id, in one query; the
+    defaults (unsaved) for those who never set theirs."""
+    stored = {
+        preference.cardholder_id: preference
+        for preference in NotificationPreference.objects.filter(
+            cardholder_id__in=cardholder_ids
+        )
+    }
+    return {
+        cardholder_id: stored.get(cardholder_id)
+        or NotificationPreference(cardholder_id=cardholder_id)
+        for cardholder_id in cardholder_ids
+    }
 
 
 def cardholder_notifications(*, cardholder: Cardholder) -> QuerySet[Notification]:

@@ -9,17 +9,11 @@ and authorization latency after the ledger grows from 10k to 1M postings.
 """
 
 import argparse
-import http.client
-import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from setup_django import ROOT, report, setup
+from processes import load, start_server, stop_server, write_cards
+from setup_django import report, setup
 
 setup(fresh=True)
 
@@ -32,100 +26,7 @@ from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 from ledger.models import LedgerAccount, Posting  # noqa: E402
 from ledger.verification import ledger_breaches  # noqa: E402
 
-PORT = 8765
 BIG_LIMIT = 10**12
-
-
-def start_server(workers: int, threads: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "issuer.settings.local",
-        "DEBUG": "off",
-        "LOG_LEVEL": "WARNING",
-        "CELERY_BROKER_URL": os.environ.get(
-            "BENCH_BROKER_URL", "redis://127.0.0.1:6379/12"
-        ),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "issuer.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            "gthread" if threads > 1 else "sync",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            probe.request("GET", "/healthz")
-            if probe.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
-
-
-def load(
-    cards_file: Path,
-    key: str,
-    *,
-    clients: int,
-    seconds: float,
-    capture: bool = False,
-) -> dict[str, float]:
-    """Drive the server with wrk (C, so the load costs little CPU)."""
-    result = subprocess.run(
-        [
-            "wrk",
-            f"-t{clients}",
-            f"-c{clients}",
-            f"-d{int(seconds)}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(Path(__file__).with_name("authorize.lua")),
-            f"http://127.0.0.1:{PORT}",
-        ],
-        env={
-            **os.environ,
-            "BENCH_CARDS": str(cards_file),
-            "BENCH_KEY": key,
-            "BENCH_CAPTURE": "1" if capture else "0",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(row for row in result.stdout.splitlines() if row.startswith("JSON "))
-    return json.loads(line.removeprefix("JSON "))
-
-
-def write_cards(cards: list, directory: Path, name: str) -> Path:
-    """Card data for wrk, in a private temporary file (deleted after the run)."""
-    path = directory / name
-    with path.open("w") as handle:
-        for card in cards:
-            handle.write(f"{card.issued.pan},{card.issued.card.expiry},{card.cvv}\n")
-    path.chmod(0o600)
-    return path
 
 
 def main() -> None:

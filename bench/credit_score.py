@@ -42,6 +42,7 @@ BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11")
 os.environ["CELERY_BROKER_URL"] = BROKER
 sys.path.insert(0, str(ROOT / "bench"))
 
+from processes import celery_worker, workers_ready  # noqa: E402
 from setup_django import latency_summary, report, setup  # noqa: E402
 
 setup(fresh=True)
@@ -262,36 +263,9 @@ def start_worker() -> subprocess.Popen[bytes]:
         "CELERY_BROKER_URL": BROKER,
         "LOG_LEVEL": "WARNING",
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "issuer",
-            "worker",
-            "-Q",
-            "default,credit",
-            "-c",
-            "1",
-            "-P",
-            "solo",
-            "-n",
-            "credit-bench@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
-            return worker
+    worker = celery_worker(queues="default,credit", node="credit-bench@%h", env=env)
+    if workers_ready(app.control, 1, timeout=30):
+        return worker
     worker.terminate()
     raise RuntimeError("the Celery worker did not start")
 

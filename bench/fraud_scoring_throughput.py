@@ -41,7 +41,14 @@ os.environ["CELERY_RESULT_BACKEND"] = BROKER
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from fraud_support import database_version, emit, machine, setup_django  # noqa: E402
+from fraud_support import (  # noqa: E402
+    database_version,
+    emit,
+    machine,
+    setup_django,
+    tiny_model_activate,
+)
+from processes import celery_worker, workers_ready  # noqa: E402
 
 setup_django(fresh_database=True)
 
@@ -56,32 +63,12 @@ from cards.services.authorizations import (  # noqa: E402
 )
 from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 from fraud.models import FraudScore, HistoricalTransaction  # noqa: E402
-from fraud.scoring.handset import hand_set_model  # noqa: E402
 from fraud.services.live_batch import authorizations_score_batch  # noqa: E402
-from fraud.services.registry import (  # noqa: E402
-    model_version_activate,
-    model_version_register,
-)
 
 CARDS = 200
 MERCHANTS = 100
 HISTORY_PER_CARD = 50
 BATCH = 5_000
-
-
-def model_activate() -> None:
-    model = hand_set_model({"amount": 6.0})
-    today = timezone.now().date()
-    version = model_version_register(
-        model=model,
-        train_from=today - timedelta(days=30),
-        train_to=today - timedelta(days=15),
-        validation_from=today - timedelta(days=14),
-        validation_to=today - timedelta(days=1),
-        label_delay_days=7,
-        metrics={},
-    )
-    model_version_activate(version=version)
 
 
 def amount(rng: random.Random) -> int:
@@ -170,36 +157,14 @@ def start_worker(concurrency: int) -> subprocess.Popen[bytes]:
         "CELERY_BROKER_URL": BROKER,
         "LOG_LEVEL": "WARNING",
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "issuer",
-            "worker",
-            "-Q",
-            "default,fraud",
-            "-c",
-            str(concurrency),
-            "-P",
-            "solo" if concurrency == 1 else "prefork",
-            "-n",
-            "fraud-bench@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
+    worker = celery_worker(
+        queues="default,fraud",
+        node="fraud-bench@%h",
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        concurrency=concurrency,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
-            return worker
+    if workers_ready(app.control, 1, timeout=30):
+        return worker
     worker.terminate()
     raise RuntimeError("the Celery worker did not start")
 
@@ -271,7 +236,7 @@ def main() -> None:
     parser.add_argument("--worker-processes", type=int, default=1)
     arguments = parser.parse_args()
     rng = random.Random(42)
-    model_activate()
+    tiny_model_activate()
     cards = list(sandbox_cards_issue(count=CARDS, limit=10**12))
     seed_history(cards, rng)
     batched = batched_throughput(cards, arguments.authorizations, rng)

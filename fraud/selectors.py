@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Min, Q, QuerySet
 
 from cards.models import Authorization
@@ -44,7 +45,7 @@ class ArtifactIntegrityError(DomainError):
 
 
 def _history_rows(
-    *, start: datetime, end: datetime, only: Q | None = None
+    *, start: datetime, end: datetime, only: Q | None, using: str
 ) -> Iterator[tuple]:
     """Rows of the window, fetched a day at a time (an index range scan each):
     the MySQL driver buffers a whole result set, so one query for millions
@@ -52,7 +53,7 @@ def _history_rows(
     moment = start
     while moment < end:
         step = min(moment + _FETCH_SPAN, end)
-        rows = HistoricalTransaction.objects.between(moment, step)
+        rows = HistoricalTransaction.objects.db_manager(using).between(moment, step)
         if only is not None:
             rows = rows.filter(only)
         yield from (
@@ -67,6 +68,7 @@ def history_frame(
     end: datetime,
     card_refs: Collection[str] | None = None,
     merchant_refs: Collection[str] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> pd.DataFrame:
     """Every history transaction with start <= timestamp < end, as a frame.
 
@@ -77,6 +79,10 @@ def history_frame(
     With `card_refs` and `merchant_refs`, only the rows of those cards or
     merchants: every row the features of those cards' and merchants'
     transactions read (a batch of live transactions scores on this).
+
+    `using`: the database alias to read. Training and back-tests pass
+    `reporting_database()` (the replica when configured); live scoring
+    reads the primary, where the latest transactions and labels are.
     """
     only = None
     if card_refs is not None or merchant_refs is not None:
@@ -88,7 +94,7 @@ def history_frame(
     share = shared.setdefault
     columns: dict[str, list] = {name: [] for name in fields}
     micros: dict[str, list[int]] = {"timestamp": [], "label_time": []}
-    for row in _history_rows(start=start, end=end, only=only):
+    for row in _history_rows(start=start, end=end, only=only, using=using):
         (tid, moment, card, merchant, amount, currency, mcc, country, channel,
          cvv_failed, declined, is_fraud, label_time) = row  # fmt: skip
         columns["transaction_id"].append(tid)
@@ -121,7 +127,7 @@ def history_frame(
         else:
             data[name] = np.array(columns.pop(name), dtype=object)
     frame = pd.DataFrame(data)
-    earlier = HistoricalTransaction.objects.filter(timestamp__lt=start)
+    earlier = HistoricalTransaction.objects.using(using).filter(timestamp__lt=start)
     if card_refs is not None:
         earlier = earlier.filter(card_ref__in=list(card_refs))
     first_seen = dict(

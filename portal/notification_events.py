@@ -1,6 +1,7 @@
 """What each outbox event tells the cardholder it concerns.
 
-`notifications_for_event` turns one event into the notifications it makes:
+`notifications_for_events` turns a relay pass's events into the
+notifications they make:
 a declined purchase (with the reason and next step in plain words), an
 approved purchase at or above the cardholder's large-purchase amount, a
 fraud alert ("was this you?"), a closed statement (amount and due date), a
@@ -14,6 +15,7 @@ Texts name a card by its last four digits only.
 import datetime
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -23,9 +25,10 @@ from accounts.models import (
     CreditAccount,
     CreditDecision,
     Notification,
+    NotificationPreference,
     Payment,
 )
-from accounts.notification_selectors import notification_preference_of
+from accounts.notification_selectors import notification_preferences_of
 from accounts.services.notifications import NotificationContent
 from cards.models import Authorization, Card, CardStatusChange
 from cards.services.lifecycle import CLOSE_AT_ONCE
@@ -35,10 +38,13 @@ from portal.decline_help import decline_next_step
 
 logger = logging.getLogger(__name__)
 
-NOTIFYING_EVENTS = (
+AUTHORIZATION_EVENTS = (
     "authorization.declined",
     "authorization.approved",
     "fraud.alert",
+)
+NOTIFYING_EVENTS = (
+    *AUTHORIZATION_EVENTS,
     "statement.closed",
     "credit.limit_decreased",
     "payment.received",
@@ -57,8 +63,55 @@ class Addressed:
     content: NotificationContent
 
 
-def notifications_for_event(*, event: OutboxEvent) -> list[Addressed]:
-    """The notifications an event makes (none for events it does not know)."""
+def notifications_for_events(
+    *, events: Sequence[OutboxEvent]
+) -> list[tuple[OutboxEvent, list[Addressed]]]:
+    """Each event, in order, with the notifications it makes (none for
+    events it does not know).
+
+    A relay pass is mostly approvals below any large-purchase amount: the
+    authorizations the pass names (with card, account and cardholder) and
+    those cardholders' preferences are read in one query each for the whole
+    pass, so a pass costs the same few queries however many it carries.
+    """
+    named = {
+        _uuid(event.payload.get("authorization_id"))
+        for event in events
+        if event.type in AUTHORIZATION_EVENTS
+    }
+    authorizations = (
+        {
+            authorization.public_id: authorization
+            for authorization in Authorization.objects.select_related(
+                "card__account__cardholder"
+            ).filter(public_id__in=named)
+        }
+        if named
+        else {}
+    )
+    preferences = notification_preferences_of(
+        cardholder_ids={
+            authorization.card.account.cardholder_id
+            for authorization in authorizations.values()
+            if authorization.card is not None
+        }
+    )
+    return [
+        (
+            event,
+            _about_authorization(
+                event.type,
+                authorizations.get(_uuid(event.payload.get("authorization_id"))),
+                preferences,
+            )
+            if event.type in AUTHORIZATION_EVENTS
+            else _about_account_or_card(event),
+        )
+        for event in events
+    ]
+
+
+def _about_account_or_card(event: OutboxEvent) -> list[Addressed]:
     if event.type == "statement.closed":
         return _statement_closed(event.payload)
     if event.type == "credit.limit_decreased":
@@ -69,8 +122,6 @@ def notifications_for_event(*, event: OutboxEvent) -> list[Addressed]:
         return _card_status_changed(event.payload)
     if event.type == "card.replaced":
         return _card_replaced(event.payload)
-    if event.type in NOTIFYING_EVENTS:
-        return _about_authorization(event.type, event.payload)
     return []
 
 
@@ -106,12 +157,11 @@ def day_text(day: datetime.date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _about_authorization(event_type: str, payload: dict) -> list[Addressed]:
-    authorization = (
-        Authorization.objects.select_related("card__account__cardholder")
-        .filter(public_id=_uuid(payload.get("authorization_id")))
-        .first()
-    )
+def _about_authorization(
+    event_type: str,
+    authorization: Authorization | None,
+    preferences: dict[int, NotificationPreference],
+) -> list[Addressed]:
     if authorization is None or authorization.card is None:
         return []
     card = authorization.card
@@ -131,7 +181,7 @@ def _about_authorization(event_type: str, payload: dict) -> list[Addressed]:
             page="portal-transactions",
         )
     if event_type == "authorization.approved":
-        preference = notification_preference_of(cardholder=cardholder)
+        preference = preferences[cardholder.pk]
         if authorization.amount < preference.large_transaction_threshold:
             return []
         return _notify(

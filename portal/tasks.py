@@ -22,7 +22,7 @@ from accounts.services.notifications import (
 )
 from issuer.kernel.models import OutboxEvent
 from issuer.kernel.task_options import AT_LEAST_ONCE
-from portal.notification_events import notifications_for_event
+from portal.notification_events import notifications_for_events
 from portal.payment_reminders import (
     payment_due_reminders_send,
     payment_due_statement_batches,
@@ -42,8 +42,9 @@ def notify_cardholders(event_ids: list[int]) -> int:
     """Notify the cardholders the events concern; return the notifications
     recorded (new or found from an earlier delivery)."""
     recorded = 0
-    for event in OutboxEvent.objects.filter(pk__in=event_ids).order_by("pk"):
-        for addressed in notifications_for_event(event=event):
+    events = list(OutboxEvent.objects.filter(pk__in=event_ids).order_by("pk"))
+    for event, made in notifications_for_events(events=events):
+        for addressed in made:
             notification, _ = notification_record(
                 cardholder=addressed.cardholder,
                 source_event_id=event.event_id,

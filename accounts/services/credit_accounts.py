@@ -192,11 +192,13 @@ def credit_hold_try(
     idempotency_key: str,
     expires_at: datetime,
     description: str = "",
+    key_is_new: bool = False,
 ) -> LedgerHold | CreditRefusal:
     """Hold `amount` of available credit, decided under the account's row lock.
 
     Returns the hold, or a refusal when the account is not active or the
-    credit is not there. Nothing is written on a refusal.
+    credit is not there. Nothing is written on a refusal. `key_is_new`: see
+    `hold_create` (the caller minted the key for this call).
     """
     validate_amount(amount)
     locked = credit_account_lock_with_balance(account_id=account.pk)
@@ -216,6 +218,7 @@ def credit_hold_try(
         idempotency_key=idempotency_key,
         expires_at=expires_at,
         description=description,
+        key_is_new=key_is_new,
     )
 
 

@@ -282,6 +282,7 @@ def authorization_create(
             idempotency_key=f"authorization:{public_id}",
             expires_at=now + datetime.timedelta(days=settings.AUTHORIZATION_HOLD_DAYS),
             description=f"{request.merchant_name or request.merchant_id}",
+            key_is_new=True,  # public_id was minted above: no look-up needed
         )
         if isinstance(held, CreditRefusal):
             decline = DECLINES[held.reason]

@@ -1,10 +1,14 @@
 """Each decline path of the authorization decision, in DESIGN.md §5 order."""
 
 import datetime
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.chart import program_accounts_cache_clear
 from accounts.models import CreditAccount
 from accounts.selectors import credit_account_balance
 from cards.models import AccountSpendingControls, Authorization, Card, VelocityRule
@@ -50,6 +54,44 @@ def test_a_good_request_is_approved_with_a_hold(test_card):
     assert balance.available == 100_000 - 1_250
     assert OutboxEvent.objects.filter(type="authorization.approved").count() == 1
     assert list(ledger_breaches()) == []
+
+
+def _statement(sql: str) -> str:
+    """The verb and first table of a statement (quoting differs by vendor)."""
+    verb = sql.split()[0].upper()
+    table = re.search(r"(?:FROM|INTO|UPDATE)\s+[`\"]?(\w+)", sql, re.IGNORECASE)
+    return f"{verb} {table.group(1)}" if table else verb
+
+
+@pytest.fixture
+def warm_caches(test_card, django_capture_on_commit_callbacks):
+    """The per-process caches a running server has: velocity rules, and the
+    settlement account (cached once its creation commits, which a test's
+    transaction never does; forgotten again after the test)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        _authorize(test_card)
+    yield
+    program_accounts_cache_clear()
+
+
+def test_an_approval_sends_these_statements_and_no_more(test_card, warm_caches):
+    """The hot path's round trips, listed: a new one must be a choice."""
+
+    with CaptureQueriesContext(connection) as queries:
+        authorization = _authorize(test_card)
+
+    assert authorization.status == Authorization.Status.APPROVED
+    assert [_statement(query["sql"]) for query in queries.captured_queries] == [
+        "SAVEPOINT",  # the service's transaction (a savepoint in the test's)
+        "SELECT cards_card",  # with its account, receivable and controls
+        "SELECT accounts_creditaccount",  # the decision under the row lock
+        "UPDATE ledger_ledgerbalance",  # receivable pending, bound checked
+        "UPDATE ledger_ledgerbalance",  # settlement shard pending
+        "INSERT ledger_ledgerhold",  # no look-up: its key was just minted
+        "INSERT cards_authorization",
+        "INSERT kernel_outboxevent",
+        "RELEASE",
+    ]
 
 
 def test_an_unknown_card_is_14(test_card):

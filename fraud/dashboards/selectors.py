@@ -4,6 +4,12 @@ the number of queries does not grow with the traffic (labelled
 authorizations, a small share of it, are read LABELS_PER_QUERY to a query);
 `arithmetic` turns the counts into rates, model quality and money.
 
+The panels read the replica when one is configured (`reporting_rows`, see
+issuer/kernel/db_router.py): a few seconds of replication lag do not matter
+on a chart, and their scans stay off the primary that authorizes. The
+impact assumptions staff edit are read on the primary, so the page shows
+what was just saved.
+
 Labels are fraud's history rows of live authorizations (`source=live`,
 `transaction_id` "auth-<authorization UUID>"): analysts' verdicts,
 cardholders' answers and any later label all land there.
@@ -44,6 +50,7 @@ from fraud.models import (
     ReviewCase,
 )
 from fraud.scoring.model import HIGH, TIERS
+from issuer.kernel.db_router import reporting_rows
 from issuer.kernel.errors import InvalidInput
 
 WINDOWS: dict[str, tuple[timedelta, str, str]] = {
@@ -121,13 +128,13 @@ def _bucketed_counts(
 
 
 def _authorizations(window: DashboardWindow) -> QuerySet[Authorization]:
-    return Authorization.objects.filter(
+    return reporting_rows(Authorization).filter(
         created_at__gte=window.start, created_at__lt=window.end
     )
 
 
 def _live_history(window: DashboardWindow) -> QuerySet[HistoricalTransaction]:
-    return HistoricalTransaction.objects.filter(
+    return reporting_rows(HistoricalTransaction).filter(
         source=HistoricalTransaction.Source.LIVE,
         timestamp__gte=window.start,
         timestamp__lt=window.end,
@@ -168,7 +175,8 @@ def authorizations_latest(*, limit: int = LATEST_AUTHORIZATIONS) -> list[dict]:
         authorization=OuterRef("pk"), is_shadow=False
     ).order_by("-scored_at", "-pk")
     rows = (
-        Authorization.objects.order_by("-created_at", "-pk")
+        reporting_rows(Authorization)
+        .order_by("-created_at", "-pk")
         .annotate(
             score=Subquery(active.values("score")[:1]),
             tier=Subquery(active.values("tier")[:1]),
@@ -246,7 +254,7 @@ def authorization_volume(*, window: DashboardWindow) -> dict[str, Any]:
 
 
 def _active_scores(window: DashboardWindow) -> QuerySet[FraudScore]:
-    return FraudScore.objects.filter(
+    return reporting_rows(FraudScore).filter(
         is_shadow=False,
         authorization__created_at__gte=window.start,
         authorization__created_at__lt=window.end,
@@ -324,14 +332,15 @@ def fraud_by_hour(*, window: DashboardWindow) -> dict[str, Any]:
 def queue_health(*, window: DashboardWindow, now: datetime) -> dict[str, Any]:
     """Open and in-review cases, those past their SLA deadline or escalated,
     and cases opened and closed (per analyst, on time or late)."""
-    pending = ReviewCase.objects.exclude(status=ReviewCase.Status.CLOSED).aggregate(
+    cases = reporting_rows(ReviewCase)
+    pending = cases.exclude(status=ReviewCase.Status.CLOSED).aggregate(
         open=Count("pk", filter=Q(status=ReviewCase.Status.OPEN)),
         in_review=Count("pk", filter=Q(status=ReviewCase.Status.IN_REVIEW)),
         overdue=Count("pk", filter=Q(sla_due_at__lt=now)),
         escalated=Count("pk", filter=Q(is_escalated=True)),
         oldest=Min("created_at"),
     )
-    closed = ReviewCase.objects.filter(
+    closed = cases.filter(
         status=ReviewCase.Status.CLOSED,
         closed_at__gte=window.start,
         closed_at__lt=window.end,
@@ -350,9 +359,7 @@ def queue_health(*, window: DashboardWindow, now: datetime) -> dict[str, Any]:
         .order_by("-closed", "assigned_to__username")
     )
     opened = _bucketed_counts(
-        ReviewCase.objects.filter(
-            created_at__gte=window.start, created_at__lt=window.end
-        ),
+        cases.filter(created_at__gte=window.start, created_at__lt=window.end),
         "created_at",
         window,
     )
@@ -430,7 +437,8 @@ def model_performance(*, window: DashboardWindow) -> dict[str, Any]:
     for is_fraud, ids in _labels(window).items():
         for chunk in _chunks(ids):
             rows = (
-                FraudScore.objects.filter(
+                reporting_rows(FraudScore)
+                .filter(
                     authorization__public_id__in=chunk,
                     authorization__created_at__gte=window.start,
                     authorization__created_at__lt=window.end,
@@ -444,7 +452,7 @@ def model_performance(*, window: DashboardWindow) -> dict[str, Any]:
                     labels, scores = labelled[version_id][key]
                     labels.append(is_fraud)
                     scores.append(score)
-    versions = ModelVersion.objects.filter(
+    versions = reporting_rows(ModelVersion).filter(
         Q(pk__in=list(labelled))
         | Q(status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.SHADOW])
     )
@@ -555,7 +563,7 @@ def business_impact(
             rows.extend({**row, "is_fraud": is_fraud} for row in grouped)
     in_currency = [row for row in rows if row["currency"] == assumptions.currency]
     cases = _bucketed_counts(
-        ReviewCase.objects.filter(
+        reporting_rows(ReviewCase).filter(
             created_at__gte=window.start, created_at__lt=window.end
         ),
         "created_at",

@@ -33,6 +33,7 @@ from fraud.selectors import (
 )
 from fraud.services.actions import fraud_action_take
 from fraud.services.training import day_start
+from issuer.kernel.db_router import reporting_database
 from issuer.kernel.errors import InvalidInput
 
 ACTION_KINDS: dict[str, str] = {
@@ -179,7 +180,9 @@ def rule_backtest(*, rule: Rule, date_from: date, date_to: date) -> int:
     )
     start = day_start(date_from)
     end = day_start(date_to + timedelta(days=1))
-    history = history_frame(start=start - HISTORY_LOOKBACK, end=end)
+    history = history_frame(
+        start=start - HISTORY_LOOKBACK, end=end, using=reporting_database()
+    )
     if history.empty:
         return 0
     matrix, order = history_features(history, encodings, FEATURE_NAMES)

@@ -40,6 +40,7 @@ from fraud.selectors import (
     scoring_model_load,
 )
 from fraud.services.training import day_start
+from issuer.kernel.db_router import reporting_database
 from issuer.kernel.errors import InvalidInput
 
 
@@ -74,7 +75,9 @@ def history_scores(
     model = scoring_model_load(version=version)
     start = day_start(date_from)
     end = day_start(date_to + timedelta(days=1))
-    history = history_frame(start=start - HISTORY_LOOKBACK, end=end)
+    history = history_frame(
+        start=start - HISTORY_LOOKBACK, end=end, using=reporting_database()
+    )
     raw, order = history_raw_features(history)
     timestamps = history["timestamp"].to_numpy(dtype="datetime64[us]")[order]
     wanted = (timestamps >= np.datetime64(start.replace(tzinfo=None), "us")) & (

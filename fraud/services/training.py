@@ -15,6 +15,7 @@ from fraud.scoring.training import (
 )
 from fraud.selectors import HISTORY_LOOKBACK, history_frame
 from fraud.services.registry import model_version_register
+from issuer.kernel.db_router import reporting_database
 from issuer.kernel.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ def model_version_train(
     )
     started = perf_counter()
     history = history_frame(
-        start=window.train_start - HISTORY_LOOKBACK, end=window.validation_end
+        start=window.train_start - HISTORY_LOOKBACK,
+        end=window.validation_end,
+        using=reporting_database(),
     )
     loaded = perf_counter()
     timestamps = history["timestamp"]

@@ -7,6 +7,10 @@ class KernelConfig(AppConfig):
     verbose_name = "Kernel"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from issuer.kernel.audit_signals import audit_signals_connect
+        from issuer.kernel.db_router import replica_sessions_read_only
 
         audit_signals_connect()
+        connection_created.connect(replica_sessions_read_only)

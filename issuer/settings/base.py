@@ -92,9 +92,9 @@ TEMPLATES = [
 ]
 
 
-def database_from_env() -> dict[str, Any]:
-    """Build the default database from DATABASE_URL (SQLite when unset)."""
-    database = env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+def database_from_url(url: str) -> dict[str, Any]:
+    """A database alias from its URL, with the connection options we rely on."""
+    database = env.db_url_config(url)
     database["CONN_HEALTH_CHECKS"] = True
     if database["ENGINE"] == "django.db.backends.mysql":
         database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -117,7 +117,17 @@ def database_from_env() -> dict[str, Any]:
     return database
 
 
-DATABASES = {"default": database_from_env()}
+DATABASES = {
+    "default": database_from_url(
+        env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    )
+}
+# A read replica of the primary: the staff dashboards and the history reads
+# of training and back-tests go there (issuer/kernel/db_router.py); unset,
+# everything reads the primary.
+if _replica_url := env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = database_from_url(_replica_url)
+DATABASE_ROUTERS = ["issuer.kernel.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

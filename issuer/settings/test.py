@@ -23,6 +23,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
     # A file, not shared memory, so threads and worker processes see one database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
+# A read replica: a second connection to the test database (Django's test
+# mirror), read only like a real replica (issuer/kernel/db_router.py). Reads
+# go there only from tests that allow the "replica" database and run outside
+# a transaction (transactional tests); in a `db` test the primary's
+# connection is always inside the test's transaction, so they never do.
+DATABASES["replica"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "TEST": {"MIRROR": "default"},
+}
 AXES_ENABLED = True
 # Emails stay in django.core.mail.outbox.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -23,17 +23,26 @@ def hold_create(
     idempotency_key: str,
     expires_at: datetime,
     description: str = "",
+    key_is_new: bool = False,
 ) -> LedgerHold:
     """Reserve `amount`: pending debit on one account, pending credit on the other.
 
     Refused with BoundExceeded when the debit account's bound would break.
+    A key used before returns that hold (IdempotencyMismatch if it differs).
+    `key_is_new`: the caller minted the key itself for this call (a fresh
+    UUID), so no hold can have it and the look-up is skipped; the unique
+    key still refuses a second hold with it (IntegrityError).
     """
     validate_amount(amount)
     if debit_account.currency != credit_account.currency:
         raise MixedCurrency.for_field(
             "currency", "Both accounts must share a currency."
         )
-    existing = LedgerHold.objects.filter(idempotency_key=idempotency_key).first()
+    existing = (
+        None
+        if key_is_new
+        else LedgerHold.objects.filter(idempotency_key=idempotency_key).first()
+    )
     if existing is not None:
         if (existing.debit_account_id, existing.credit_account_id, existing.amount) != (
             debit_account.pk,

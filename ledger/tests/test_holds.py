@@ -1,6 +1,7 @@
 """The two-phase hold lifecycle: create, post, void, expire."""
 
 import pytest
+from django.db import IntegrityError
 
 from issuer.kernel.errors import InvalidInput
 from ledger.errors import BoundExceeded, HoldNotPending
@@ -44,6 +45,27 @@ def test_creating_a_hold_is_idempotent(hold, receivable, settlement, later):
 
     assert again.pk == hold.pk
     assert _pending(receivable) == (5_000, 0)
+
+
+def test_a_key_the_caller_calls_new_skips_the_look_up_but_never_holds_twice(
+    hold, receivable, settlement, later, django_assert_num_queries
+):
+    """`key_is_new` is for keys minted for the call; reusing one is refused
+    by the unique key, and nothing of the second hold stays."""
+    with pytest.raises(IntegrityError), django_assert_num_queries(5):
+        # savepoint, the two running totals, the refused insert, rollback
+        hold_create(
+            debit_account=receivable,
+            credit_account=settlement,
+            amount=5_000,
+            idempotency_key="hold-1",
+            expires_at=later,
+            key_is_new=True,
+        )
+
+    assert LedgerHold.objects.count() == 1
+    assert _pending(receivable) == (5_000, 0)
+    assert _pending(settlement) == (0, 5_000)
 
 
 def test_a_hold_beyond_the_bound_is_refused(receivable, settlement, later):

@@ -147,6 +147,59 @@ def test_the_cardholders_own_threshold_decides_what_is_large(test_card):
     ]
 
 
+def test_a_relay_pass_of_approvals_costs_three_queries_however_many(
+    test_card, django_assert_num_queries
+):
+    """The events, the authorizations they name, their cardholders'
+    preferences: one query each for the whole pass."""
+    for amount in (1_000, 2_000, 3_000, 4_000, 5_000):
+        authorize(test_card, amount=amount)
+    ids = event_ids("authorization.approved")
+
+    with django_assert_num_queries(3):
+        recorded = notify_cardholders(ids)
+
+    assert (len(ids), recorded) == (5, 0)
+
+
+def test_in_one_pass_each_cardholder_gets_what_their_own_threshold_says(
+    test_card, issue_card
+):
+    other = issue_card()
+    notification_preference_update(
+        cardholder=cardholder_of(other),
+        **{**PREFERENCES, "large_transaction_threshold": 10_000},
+    )
+    authorize(test_card, amount=20_000)  # below the default 500.00
+    authorize(other, amount=20_000)  # at or above their own 100.00
+    authorize(other, amount=9_999)
+    declined = authorize(test_card, amount=200_000)
+
+    recorded = notify_cardholders(
+        sorted(
+            event_ids("authorization.approved") + event_ids("authorization.declined")
+        )
+    )
+
+    assert recorded == 2
+    assert sorted(
+        Notification.objects.values_list("cardholder_id", "kind", "title")
+    ) == sorted(
+        [
+            (
+                cardholder_of(other).pk,
+                "large_transaction",
+                f"Large purchase on card •••• {other.issued.card.last_four}",
+            ),
+            (
+                cardholder_of(test_card).pk,
+                "decline",
+                f"Purchase declined on card •••• {declined.card.last_four}",
+            ),
+        ]
+    )
+
+
 def test_a_fraud_alert_asks_was_this_you_with_a_link_to_alerts(active_model, test_card):
     flagged = authorize(test_card, amount=10_000)
     authorization_score(authorization=flagged)

@@ -18,7 +18,9 @@ from issuer.kernel.money import format_money
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.xdist_group("browser"),
-    pytest.mark.django_db(transaction=True),
+    # The live server's requests read the panels on the replica (the test
+    # mirror of the primary; see issuer/kernel/db_router.py).
+    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
 ]
 
 # Per canvas: is a Chart.js chart on it, how many data points are not zero,
