@@ -39,7 +39,11 @@ from fraud.live_traffic import simulator_api_key
 from fraud.models import FraudScore
 from fraud.tests.conftest import ACTIVE_WEIGHTS, register_model
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    # The dashboards' panels read on the replica (the test mirror).
+    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTAL_PAGES = [

@@ -13,7 +13,8 @@ from fraud.models import BatchScoringJob
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.xdist_group("browser"),
-    pytest.mark.django_db(transaction=True),
+    # The dashboards' panels read on the replica (the test mirror).
+    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
 ]
 
 # Every violation the page reports, kept where the test can read it.
