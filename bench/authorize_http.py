@@ -18,7 +18,7 @@ from setup_django import report, setup
 setup(fresh=True)
 
 from django.db import connection  # noqa: E402
-from history import grow_history  # noqa: E402
+from history import grow_history, settle  # noqa: E402
 
 from accounts.chart import MERCHANT_SETTLEMENT, program_account  # noqa: E402
 from accounts.services.partners import partner_create  # noqa: E402
@@ -72,10 +72,12 @@ def run(args, key, settlement, common, all_cards, hot_cards, cards) -> None:  # 
     server = start_server(args.workers, args.threads)
     try:
         grow_history(cards[-1].issued.card.account, max(0, 10_000 - postings_before))
+        settled_10k = settle()
         at_10k = load(all_cards, key, clients=args.clients, seconds=args.seconds / 2)
         grow_history(
             cards[-1].issued.card.account, args.history - Posting.objects.count()
         )
+        settled_1m = settle()
         at_1m = load(all_cards, key, clients=args.clients, seconds=args.seconds / 2)
     finally:
         stop_server(server)
@@ -96,8 +98,8 @@ def run(args, key, settlement, common, all_cards, hot_cards, cards) -> None:  # 
                 captures_single["requests_per_s"] / captures_sharded["requests_per_s"],
                 3,
             ),
-            "latency_at_10k_postings": at_10k,
-            "latency_at_1m_postings": at_1m,
+            "latency_at_10k_postings": {**at_10k, **settled_10k},
+            "latency_at_1m_postings": {**at_1m, **settled_1m},
             "postings_at_end": Posting.objects.count(),
             "ledger_verify_breaches": len(list(ledger_breaches())),
         },

@@ -26,7 +26,7 @@ setup(fresh=__name__ == "__main__")
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from history import grow_history  # noqa: E402
+from history import grow_history, settle  # noqa: E402
 
 from accounts.chart import MERCHANT_SETTLEMENT, program_account  # noqa: E402
 from accounts.models import CreditAccount  # noqa: E402
@@ -250,9 +250,11 @@ def main() -> None:
 
     probe = accounts[-1]
     grow_history(probe, 10_000)
-    at_10k = balance_latency(probe)
+    settled_10k = settle()
+    at_10k = {**balance_latency(probe), **settled_10k}
     grow_history(probe, args.history - 10_000)
-    at_1m = balance_latency(probe)
+    settled_1m = settle()
+    at_1m = {**balance_latency(probe), **settled_1m}
 
     from ledger.verification import ledger_breaches
 
