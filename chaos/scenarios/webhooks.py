@@ -86,7 +86,9 @@ class WebhookDelivery(WorkerKill):
         "kill -9 of Celery workers mid-delivery: every event reaches the "
         "partner's endpoint with its id, and no delivery is recorded twice"
     )
-    prefixes = "webhooks."
+    # The at-least-once tasks; the beat sweeper is not acks-late (it reruns
+    # at its next tick, under a new task id).
+    prefixes = "webhooks.deliver webhooks.fan_out"
 
     def prepare(self, context: Context, partner: Partner, api_key: str) -> None:
         self.partner = partner
