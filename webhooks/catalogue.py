@@ -242,7 +242,7 @@ def _dispute(event: OutboxEvent) -> PublicEvent | None:
     if dispute is None:
         return None
     return PublicEvent(
-        type="dispute.updated",
+        type=public_type_of(event.type),
         object_key=f"dispute:{dispute.public_id}",
         data={
             **DisputeOutputSerializer(dispute).data,
@@ -271,6 +271,12 @@ RENDERERS: dict[str, Callable[[OutboxEvent], PublicEvent | None]] = {
     "dispute.resolved": _dispute,
 }
 INTERNAL_EVENT_TYPES = tuple(RENDERERS)
+DISPUTE_LIFECYCLE = ("dispute.filed", "dispute.submitted", "dispute.resolved")
+
+
+def public_type_of(internal_type: str) -> str:
+    """The type partners see for an outbox event type."""
+    return "dispute.updated" if internal_type in DISPUTE_LIFECYCLE else internal_type
 
 
 def public_event_of(event: OutboxEvent) -> PublicEvent | None:

@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Partner
+from webhooks.catalogue import PUBLIC_EVENT_TYPES
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookSecret
 from webhooks.secret_box import SealedSecret, secret_open
 
@@ -19,6 +20,17 @@ def webhook_deliveries_for_partner(*, partner: Partner) -> QuerySet[WebhookDeliv
         .select_related("endpoint", "event")
         .prefetch_related("attempts")
     )
+
+
+def webhook_event_types_wanted() -> frozenset[str]:
+    """Every public event type some endpoint subscribes to ("*": all), so
+    events nobody wants are not rendered at all."""
+    wanted = {
+        event_type
+        for event_types in WebhookEndpoint.objects.values_list("event_types", flat=True)
+        for event_type in event_types
+    }
+    return frozenset(PUBLIC_EVENT_TYPES) if "*" in wanted else frozenset(wanted)
 
 
 def webhook_endpoints_subscribed(

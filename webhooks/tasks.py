@@ -12,7 +12,9 @@ from celery import shared_task
 
 from issuer.kernel.models import OutboxEvent
 from issuer.kernel.task_options import AT_LEAST_ONCE
+from webhooks.catalogue import public_type_of
 from webhooks.dispatch import deliveries_enqueue
+from webhooks.selectors import webhook_event_types_wanted
 from webhooks.services.delivery import (
     webhook_deliveries_sweep,
     webhook_delivery_attempt,
@@ -31,9 +33,11 @@ logger = logging.getLogger(__name__)
 )
 def fan_out(event_ids: list[int]) -> int:
     """Record the deliveries these events make and send them; return how many."""
+    wanted = webhook_event_types_wanted()
     pending: list[int] = []
     for event in OutboxEvent.objects.filter(pk__in=event_ids).order_by("pk"):
-        pending.extend(d.pk for d in webhook_deliveries_create(event=event))
+        if public_type_of(event.type) in wanted:
+            pending.extend(d.pk for d in webhook_deliveries_create(event=event))
     deliveries_enqueue(pending)
     return len(pending)
 

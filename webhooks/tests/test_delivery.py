@@ -284,3 +284,25 @@ def test_unfreeze_after_freeze_reports_each_state_as_it_was(
         ("frozen", "active"),
     ]
     assert WebhookAttempt.objects.count() == 2
+
+
+def test_events_nobody_subscribes_to_are_not_rendered(
+    program, django_assert_num_queries
+):
+    """A pass of card changes, with endpoints wanting other types only: the
+    events and the wanted types are read, no card, no delivery."""
+    from webhooks.tasks import fan_out
+
+    program.subscribe("https://partner.example/hooks", ["statement.closed"])
+    card_freeze(card=program.card, reason=FROZEN, actor=SYSTEM)
+    card_unfreeze(card=program.card, actor=SYSTEM)
+    ids = list(
+        OutboxEvent.objects.filter(type="card.status_changed").values_list(
+            "pk", flat=True
+        )
+    )
+
+    with django_assert_num_queries(2):
+        assert fan_out(ids) == 0
+
+    assert not WebhookEvent.objects.exists()
