@@ -22,7 +22,7 @@ from issuer.kernel.admin import (
     admin_list_link,
     apply_each,
 )
-from webhooks.apis import EVENT_CHOICES
+from webhooks.catalogue import SUBSCRIBABLE_EVENT_TYPES
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services.delivery import webhook_delivery_replay
 from webhooks.services.endpoints import (
@@ -42,7 +42,7 @@ class WebhookEndpointForm(forms.ModelForm):
     and event types get the same checks as through the API."""
 
     event_types = forms.MultipleChoiceField(
-        choices=[(t, t) for t in EVENT_CHOICES],
+        choices=[(t, t) for t in SUBSCRIBABLE_EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,
         help_text="* sends every event type.",
     )

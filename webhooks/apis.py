@@ -12,7 +12,7 @@ from accounts.api_auth import request_partner
 from accounts.models import Scope
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import NewestFirstCursorPagination, get_by_public_id
-from webhooks.catalogue import PUBLIC_EVENT_TYPES
+from webhooks.catalogue import PUBLIC_EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 from webhooks.docs import VERIFICATION_GUIDE
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import (
@@ -28,8 +28,6 @@ from webhooks.services.endpoints import (
     webhook_endpoint_update,
     webhook_secret_rotate,
 )
-
-EVENT_CHOICES = [*PUBLIC_EVENT_TYPES, "*"]
 
 
 class EndpointOutputSerializer(serializers.Serializer):
@@ -92,9 +90,9 @@ class WebhookEndpointListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         url = serializers.URLField(max_length=500)
         events = serializers.ListField(
-            child=serializers.ChoiceField(choices=EVENT_CHOICES),
+            child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENT_TYPES),
             allow_empty=False,
-            max_length=len(EVENT_CHOICES),
+            max_length=len(SUBSCRIBABLE_EVENT_TYPES),
         )
         description = serializers.CharField(
             max_length=200, required=False, default="", allow_blank=True
@@ -141,9 +139,9 @@ class WebhookEndpointDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         url = serializers.URLField(max_length=500, required=False)
         events = serializers.ListField(
-            child=serializers.ChoiceField(choices=EVENT_CHOICES),
+            child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENT_TYPES),
             allow_empty=False,
-            max_length=len(EVENT_CHOICES),
+            max_length=len(SUBSCRIBABLE_EVENT_TYPES),
             required=False,
         )
         description = serializers.CharField(

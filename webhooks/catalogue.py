@@ -44,6 +44,8 @@ PUBLIC_EVENT_TYPES = (
     "payment.returned",
     "dispute.updated",
 )
+ALL_EVENTS = "*"  # an endpoint's subscription to every type
+SUBSCRIBABLE_EVENT_TYPES = (*PUBLIC_EVENT_TYPES, ALL_EVENTS)
 
 
 @dataclass(frozen=True)

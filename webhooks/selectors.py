@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Partner
-from webhooks.catalogue import PUBLIC_EVENT_TYPES
+from webhooks.catalogue import ALL_EVENTS, PUBLIC_EVENT_TYPES
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookSecret
 from webhooks.secret_box import SealedSecret, secret_open
 
@@ -30,7 +30,7 @@ def webhook_event_types_wanted() -> frozenset[str]:
         for event_types in WebhookEndpoint.objects.values_list("event_types", flat=True)
         for event_type in event_types
     }
-    return frozenset(PUBLIC_EVENT_TYPES) if "*" in wanted else frozenset(wanted)
+    return frozenset(PUBLIC_EVENT_TYPES) if ALL_EVENTS in wanted else frozenset(wanted)
 
 
 def webhook_endpoints_subscribed(
@@ -47,7 +47,7 @@ def webhook_endpoints_subscribed(
     return [
         endpoint
         for endpoint in endpoints
-        if event_type in endpoint.event_types or "*" in endpoint.event_types
+        if event_type in endpoint.event_types or ALL_EVENTS in endpoint.event_types
     ]
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Partner
 from issuer.kernel.errors import InvalidInput
-from webhooks.catalogue import PUBLIC_EVENT_TYPES
+from webhooks.catalogue import PUBLIC_EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookSecret
 from webhooks.secret_box import secret_generate, secret_seal
 from webhooks.url_policy import url_check
@@ -26,13 +26,12 @@ logger = logging.getLogger(__name__)
 
 MAX_ENDPOINTS_PER_PARTNER = 16
 MAX_OVERLAP_SECONDS = 7 * 24 * 60 * 60
-ALL_EVENTS = "*"
 
 
 def _event_types(event_types: Sequence[str]) -> list[str]:
     if not isinstance(event_types, list | tuple) or not event_types:
         raise InvalidInput.for_field("events", "Give at least one event type.")
-    known = {*PUBLIC_EVENT_TYPES, ALL_EVENTS}
+    known = set(SUBSCRIBABLE_EVENT_TYPES)
     unknown = sorted({str(t) for t in event_types} - known)
     if unknown:
         raise InvalidInput.for_field(

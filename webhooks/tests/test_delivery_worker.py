@@ -170,7 +170,12 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_be_delivered_again(
 
     _wait_until(lambda: WebhookDelivery.objects.get().claimed_until < timezone.now())
     with running_celery_worker(**slow_endpoint):
-        assert webhook_deliveries_sweep() == 1
+        # The sweeper hands it out, unless the broker already gave the dead
+        # worker's unacknowledged task to the new one (its visibility timeout
+        # lapsed on a slow machine), which then holds or has sent it.
+        handed_out = webhook_deliveries_sweep()
+        taken = WebhookDelivery.objects.get()
+        assert handed_out == 1 or taken.claim_token or taken.status == "succeeded"
         second = receiver.wait_for(2)[1]
         _wait_until(lambda: WebhookDelivery.objects.get().status == "succeeded")
 
