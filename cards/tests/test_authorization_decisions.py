@@ -246,8 +246,10 @@ def test_yesterdays_spend_does_not_count_today(test_card, monkeypatch):
     """The day resets at 00:00 UTC: 2,500 at 23:59:59.999999 leaves the next
     day's 3,000 untouched."""
     Card.objects.filter(pk=test_card.issued.card.pk).update(daily_limit=3_000)
-    midnight = timezone.now().astimezone(datetime.UTC).replace(
-        hour=0, minute=0, second=0, microsecond=0
+    midnight = (
+        timezone.now()
+        .astimezone(datetime.UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
     )
     monkeypatch.setattr(
         timezone, "now", lambda: midnight - datetime.timedelta(microseconds=1)
