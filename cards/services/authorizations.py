@@ -234,9 +234,7 @@ def _counted_controls_decline(
     Call it under the credit account's row lock, in the transaction that
     counts the approval: the counts cannot move until it commits.
     """
-    amount_windows = _amount_windows(
-        card, scope=Scope.CARD, owner_id=card.pk, now=now
-    )
+    amount_windows = _amount_windows(card, scope=Scope.CARD, owner_id=card.pk, now=now)
     account_controls = _account_controls(card.account)
     if account_controls is not None:
         amount_windows += _amount_windows(
