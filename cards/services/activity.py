@@ -22,6 +22,7 @@ The counters are generic running aggregates (see `ActivityCounter`):
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, Q
@@ -149,12 +150,14 @@ def activity_totals(windows: Iterable[Window]) -> dict[Window, Totals]:
 def _buckets(
     *, card_id: int, account_id: int, at: datetime.datetime
 ) -> list[tuple[str, int, str, datetime.datetime]]:
+    owners: list[tuple[str, int, tuple[str, ...]]] = [
+        (Scope.CARD, card_id, CARD_GRANULARITIES),
+        (Scope.ACCOUNT, account_id, ACCOUNT_GRANULARITIES),
+    ]
     return [
-        (Scope.CARD, card_id, granularity, bucket_start(at, granularity))
-        for granularity in CARD_GRANULARITIES
-    ] + [
-        (Scope.ACCOUNT, account_id, granularity, bucket_start(at, granularity))
-        for granularity in ACCOUNT_GRANULARITIES
+        (scope, owner_id, granularity, bucket_start(at, granularity))
+        for scope, owner_id, granularities in owners
+        for granularity in granularities
     ]
 
 
@@ -173,7 +176,7 @@ def activity_count_approval(
     table = connection.ops.quote_name(ActivityCounter._meta.db_table)
     columns = "scope, owner_id, granularity, bucket_start, count, amount, currency"
     buckets = _buckets(card_id=card_id, account_id=account_id, at=at)
-    params: list[object] = []
+    params: list[Any] = []
     for scope, owner_id, granularity, start in buckets:
         params += [
             scope,
