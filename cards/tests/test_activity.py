@@ -282,3 +282,39 @@ def test_pruning_keeps_every_bucket_a_window_can_still_read(test_card, clock):
     }
     assert activity_counters_prune(now=NOON + datetime.timedelta(days=500)) == 5
     assert ActivityCounter.objects.count() == 0
+
+
+def test_the_migration_fills_the_counters_as_the_approvals_left_them(test_card):
+    """Given approvals made before the counters (3,000 reversed by 1,000 then
+    expired, 2,000 expired, 500 pending) with `reversed_amount` as the old
+    code left it (reversals only), when the migration's data steps run, then
+    `reversed_amount` counts the expiries and the counters hold what the
+    service counted."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cards.migrations.0008_activity_counters")
+    reversed_one = _authorize(test_card, 3_000)
+    authorization_reverse(authorization=reversed_one, amount=1_000)
+    expired = _authorize(test_card, 2_000)
+    stale_holds_expire(now=timezone.now() + datetime.timedelta(days=30))
+    _authorize(test_card, 500)
+    expected = _counters(test_card)
+    assert [
+        Authorization.objects.get(pk=pk).reversed_amount
+        for pk in (reversed_one.pk, expired.pk)
+    ] == [3_000, 2_000]
+    Authorization.objects.filter(pk=reversed_one.pk).update(reversed_amount=1_000)
+    Authorization.objects.filter(pk=expired.pk).update(reversed_amount=0)
+    ActivityCounter.objects.all().delete()
+
+    migration.released_as_reversed(apps, None)
+    migration.count_recent_approvals(apps, None)
+
+    assert [
+        Authorization.objects.get(pk=pk).reversed_amount
+        for pk in (reversed_one.pk, expired.pk)
+    ] == [3_000, 2_000]
+    assert expected == _all_buckets(3, 500)
+    assert _counters(test_card) == expected
