@@ -269,8 +269,8 @@ def _counted_controls_decline(
 
 def _decision_lock(card: Card) -> LockedCredit:
     """The credit account's row lock, with its balances: every counted control
-    and the credit limit are decided under it (a module attribute, so a test
-    can take it away and show the race it prevents)."""
+    and the credit limit are decided under it, and the hold is placed and
+    counted before it is released (at commit)."""
     return credit_account_lock_with_balance(account_id=card.account_id)
 
 
