@@ -345,6 +345,8 @@ class AuthorizationAdmin(ReadOnlyAdmin):
         "status",
         "response_code",
         "amount",
+        "captured_amount",
+        "reversed_amount",
         "currency",
         "merchant_name",
         "mcc",

@@ -190,7 +190,9 @@ class SpendingControls(models.Model):
 
     Daily and monthly amount limits use calendar windows in UTC: the day
     resets at 00:00 UTC, the month on the 1st at 00:00 UTC. They count
-    approved authorizations net of reversals.
+    approved authorizations net of what was released (reversals, expiry, the
+    remainder of a final capture), from `ActivityCounter` rows kept under the
+    credit account's row lock (docs/spending-controls.md).
     """
 
     per_transaction_limit = models.BigIntegerField(null=True, blank=True)
@@ -374,6 +376,73 @@ class VelocityRule(models.Model):
         return self.name
 
 
+class ActivityCounter(models.Model):
+    """A running count and amount of approvals for one owner in one time bucket.
+
+    Generic running aggregates, kept with every approval in the same
+    transaction and under the same credit-account row lock as the hold (see
+    `cards.services.activity`): the spending windows (daily, monthly) and the
+    velocity rules read them instead of scanning authorizations, and inline
+    fraud features may read them as per-card counts and sums by time bucket.
+
+    - `scope` + `owner_id`: whose activity (a card's or a credit account's
+      pk; not a foreign key, so one table serves every scope).
+    - `granularity` + `bucket_start`: a calendar bucket in UTC (the minute,
+      hour, day or month starting at `bucket_start`).
+    - `count`: approvals in the bucket (a release does not take one back).
+    - `amount`: approved minor units net of what was released since
+      (reversals, expiry, the remainder of a final capture).
+
+    Invariants, also held by the database: one row per scope, owner,
+    granularity and bucket; count and amount never negative.
+    """
+
+    class Scope(models.TextChoices):
+        CARD = "card", "Card"
+        ACCOUNT = "account", "Credit account"
+
+    class Granularity(models.TextChoices):
+        MINUTE = "minute", "Minute"
+        HOUR = "hour", "Hour"
+        DAY = "day", "Day (UTC)"
+        MONTH = "month", "Month (UTC)"
+
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    owner_id = models.BigIntegerField(help_text="The card's or account's pk.")
+    granularity = models.CharField(max_length=6, choices=Granularity.choices)
+    bucket_start = models.DateTimeField(help_text="UTC start of the bucket.")
+    count = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0, help_text="Minor units, net.")
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        indexes = [models.Index(fields=["granularity", "bucket_start"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "owner_id", "granularity", "bucket_start"],
+                name="cards_activitycounter_one_per_bucket",
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=0, amount__gte=0),
+                name="cards_activitycounter_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=["card", "account"]),
+                name="cards_activitycounter_scope_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(granularity__in=["minute", "hour", "day", "month"]),
+                name="cards_activitycounter_granularity_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.scope} {self.owner_id} {self.granularity} "
+            f"{self.bucket_start:%Y-%m-%d %H:%M}: {self.count}, {self.amount}"
+        )
+
+
 class Channel(models.TextChoices):
     POS = "pos", "Card present (chip / swipe)"
     CONTACTLESS = "contactless", "Contactless"
@@ -385,7 +454,10 @@ class Authorization(models.Model):
     """Every authorization attempt, approved or declined, with its reason.
 
     Approved ones own a ledger hold. Captured, reversed and refunded amounts
-    are running sums of the captures, reversals and refunds against it.
+    are running sums of the captures, releases and refunds against it:
+    `reversed_amount` is everything released from the hold without being
+    captured (a reversal, expiry, or the remainder of a final capture), which
+    no longer counts against the spending windows.
     """
 
     class Status(models.TextChoices):

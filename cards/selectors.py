@@ -1,9 +1,13 @@
 """Reads for cards, scoped to who asks."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import Partner
-from cards.models import Authorization, Card, Dispute
+from cards.models import ActivityCounter, Authorization, Card, Dispute
+from cards.services.activity import activity_totals, calendar_window
 
 
 def cards_for_partner(*, partner: Partner) -> QuerySet[Card]:
@@ -31,3 +35,30 @@ def disputes_for_partner(*, partner: Partner) -> QuerySet[Dispute]:
         Q(account__cardholder__program_partner=partner)
         | Q(account__cardholder__program_partner__isnull=True)
     )
+
+
+@dataclass(frozen=True)
+class CardSpent:
+    """What a card's approvals hold against its calendar windows (UTC)."""
+
+    day: int
+    month: int
+
+
+def card_spent(*, card: Card, now: datetime.datetime) -> CardSpent:
+    """Today's and this month's approved amount net of releases, as the
+    authorization decides them (from the activity counters, one query)."""
+    day, month = (
+        calendar_window(
+            scope=ActivityCounter.Scope.CARD,
+            owner_id=card.pk,
+            granularity=granularity,
+            now=now,
+        )
+        for granularity in (
+            ActivityCounter.Granularity.DAY,
+            ActivityCounter.Granularity.MONTH,
+        )
+    )
+    totals = activity_totals([day, month])
+    return CardSpent(day=totals[day].amount, month=totals[month].amount)

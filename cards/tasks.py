@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from cards.services.activity import activity_counters_prune
 from cards.services.clearing import stale_holds_expire
 
 
@@ -15,3 +16,16 @@ from cards.services.clearing import stale_holds_expire
 def expire_stale_holds() -> int:
     """Release holds of authorizations never captured within the hold period."""
     return stale_holds_expire()
+
+
+@shared_task(
+    name="cards.prune_activity_counters",
+    queue="default",
+    soft_time_limit=240,
+    time_limit=300,
+    acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
+)
+def prune_activity_counters() -> int:
+    """Delete activity buckets older than any window reads
+    (docs/spending-controls.md)."""
+    return activity_counters_prune()

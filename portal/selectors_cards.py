@@ -3,10 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import QuerySet
 
 from accounts.models import Cardholder
-from cards.models import Authorization, Card, CardStatusChange
+from cards.models import Card, CardStatusChange
+from cards.selectors import card_spent
 from cards.services.authorizations import spending_window_starts
 
 Channel = CardStatusChange.Channel
@@ -59,26 +60,18 @@ def card_spending_windows(
 ) -> list[SpendingWindow]:
     """The card's daily and monthly limits with what is spent in the current
     calendar UTC windows, counted as authorizations count them (approved,
-    net of reversals)."""
+    net of releases)."""
     if not card.has_amount_windows:
         return []
     day_start, month_start = spending_window_starts(now)
-    net = F("amount") - F("reversed_amount")
-    totals = Authorization.objects.filter(
-        card=card,
-        status=Authorization.Status.APPROVED,
-        created_at__gte=month_start,
-    ).aggregate(
-        day=Sum(net, filter=Q(created_at__gte=day_start)),
-        month=Sum(net),
-    )
+    spent = card_spent(card=card, now=now)
     windows = []
     if card.daily_limit is not None:
         windows.append(
             SpendingWindow(
                 name="Daily",
                 limit=card.daily_limit,
-                spent=totals["day"] or 0,
+                spent=spent.day,
                 resets_at=day_start + datetime.timedelta(days=1),
             )
         )
@@ -87,7 +80,7 @@ def card_spending_windows(
             SpendingWindow(
                 name="Monthly",
                 limit=card.monthly_limit,
-                spent=totals["month"] or 0,
+                spent=spent.month,
                 resets_at=_next_month(month_start),
             )
         )

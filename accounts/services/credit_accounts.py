@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.chart import MERCHANT_SETTLEMENT, program_account
 from accounts.errors import AccountNotActive, InsufficientCredit
 from accounts.lock_objects import (
+    LockedCredit,
     credit_account_lock_with_balance,
 )
 from accounts.models import (
@@ -193,15 +194,20 @@ def credit_hold_try(
     expires_at: datetime,
     description: str = "",
     key_is_new: bool = False,
+    locked: LockedCredit | None = None,
 ) -> LedgerHold | CreditRefusal:
     """Hold `amount` of available credit, decided under the account's row lock.
 
     Returns the hold, or a refusal when the account is not active or the
     credit is not there. Nothing is written on a refusal. `key_is_new`: see
-    `hold_create` (the caller minted the key for this call).
+    `hold_create` (the caller minted the key for this call). `locked`: the
+    account as the caller already locked and read it in this transaction
+    (`credit_account_lock_with_balance`), to decide its own limits under the
+    same lock; it is not locked again.
     """
     validate_amount(amount)
-    locked = credit_account_lock_with_balance(account_id=account.pk)
+    if locked is None:
+        locked = credit_account_lock_with_balance(account_id=account.pk)
     if locked.status != CreditAccount.Status.ACTIVE:
         return CreditRefusal("account_not_active", f"The account is {locked.status}.")
     if amount > locked.available:

@@ -4,8 +4,14 @@ Checks run in this order, each decline with its ISO 8583 response code and
 a human reason: card exists (14), not closed (46), not frozen/blocked/
 inactive (62), not expired and expiry matches (54), CVV matches (N7),
 spending controls (61 amounts, 57 not permitted), velocity rules (65), no
-fraud review on the card (59), available credit (51). Approve places a
-ledger hold under the credit account's row lock. Every attempt is recorded.
+fraud review on the card (59), available credit (51). Every attempt is
+recorded.
+
+Every control with a limit is decided where the credit limit is: the
+daily/monthly windows and velocity rules read the running counters
+(`cards.services.activity`) under the credit account's row lock, and an
+approval places its ledger hold and counts itself in the same transaction
+under the same lock (docs/spending-controls.md).
 """
 
 import datetime
@@ -14,9 +20,10 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, F, Q, Sum
+from django.db.models import F
 from django.utils import timezone
 
+from accounts.lock_objects import LockedCredit, credit_account_lock_with_balance
 from accounts.models import CreditAccount, Partner
 from accounts.services.credit_accounts import CreditRefusal, credit_hold_try
 from cards.lock_objects import card_lock
@@ -29,6 +36,16 @@ from cards.models import (
     VelocityRule,
 )
 from cards.security import cvv_verify, is_luhn_valid, pan_fingerprint
+from cards.services.activity import (
+    Granularity,
+    Scope,
+    Window,
+    activity_count_approval,
+    activity_totals,
+    bucket_start,
+    calendar_window,
+    trailing_window,
+)
 from cards.services.lifecycle import card_block_for_cvv, expiry_is_past
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.outbox import event_publish
@@ -165,56 +182,10 @@ def _static_control_decline(
 
 def spending_window_starts(now: datetime.datetime) -> tuple[datetime.datetime, ...]:
     """Start of today and of this month, in UTC (calendar windows)."""
-    day = now.astimezone(datetime.UTC).replace(
-        hour=0, minute=0, second=0, microsecond=0
+    return (
+        bucket_start(now, Granularity.DAY),
+        bucket_start(now, Granularity.MONTH),
     )
-    return day, day.replace(day=1)
-
-
-def _window_decline(
-    *,
-    scope: Q,
-    controls: SpendingControls,
-    rules: list[VelocityRule],
-    amount: int,
-    now: datetime.datetime,
-) -> Decline | None:
-    """Daily/monthly amounts and velocity rules, from one aggregate query."""
-    if not controls.has_amount_windows and not rules:
-        return None
-    day_start, month_start = spending_window_starts(now)
-    net = F("amount") - F("reversed_amount")
-    aggregates: dict[str, Aggregate] = {
-        "day": Sum(net, filter=Q(created_at__gte=day_start)),
-        "month": Sum(net, filter=Q(created_at__gte=month_start)),
-    }
-    starts = [month_start]
-    for rule in rules:
-        since = now - datetime.timedelta(seconds=rule.window_seconds)
-        starts.append(since)
-        aggregates[f"count_{rule.pk}"] = Count("pk", filter=Q(created_at__gte=since))
-        aggregates[f"amount_{rule.pk}"] = Sum(net, filter=Q(created_at__gte=since))
-    totals = Authorization.objects.filter(
-        scope, status=Authorization.Status.APPROVED, created_at__gte=min(starts)
-    ).aggregate(**aggregates)
-    if controls.daily_limit is not None and (totals["day"] or 0) + amount > (
-        controls.daily_limit
-    ):
-        return DECLINES["daily"]
-    if controls.monthly_limit is not None and (totals["month"] or 0) + amount > (
-        controls.monthly_limit
-    ):
-        return DECLINES["monthly"]
-    for rule in rules:
-        if (
-            rule.max_count is not None
-            and totals[f"count_{rule.pk}"] + 1 > rule.max_count
-        ):
-            return DECLINES["velocity"]
-        spent = (totals[f"amount_{rule.pk}"] or 0) + amount
-        if rule.max_amount is not None and spent > rule.max_amount:
-            return DECLINES["velocity"]
-    return None
 
 
 def _account_controls(account: CreditAccount) -> AccountSpendingControls | None:
@@ -224,30 +195,83 @@ def _account_controls(account: CreditAccount) -> AccountSpendingControls | None:
         return None
 
 
-def _controls_decline(
-    card: Card, request: AuthorizationRequest, now: datetime.datetime
+def _static_controls_decline(
+    card: Card, request: AuthorizationRequest
 ) -> Decline | None:
+    """Controls that need no count: currency, per-transaction amount, MCC,
+    country and channel switches, the card's then the account's."""
     if request.currency != card.account.currency:
         return DECLINES["currency"]
     decline = _static_control_decline(card, request)
-    if decline:
-        return decline
-    rules = active_velocity_rules()
-    decline = _window_decline(
-        scope=Q(card=card), controls=card, rules=rules, amount=request.amount, now=now
-    )
-    if decline:
-        return decline
+    account_controls = _account_controls(card.account)
+    if decline is None and account_controls is not None:
+        decline = _static_control_decline(account_controls, request)
+    return decline
+
+
+def _amount_windows(
+    controls: SpendingControls, *, scope: str, owner_id: int, now: datetime.datetime
+) -> list[tuple[Window, int, Decline]]:
+    windows = []
+    for limit, granularity, name in (
+        (controls.daily_limit, Granularity.DAY, "daily"),
+        (controls.monthly_limit, Granularity.MONTH, "monthly"),
+    ):
+        if limit is not None:
+            window = calendar_window(
+                scope=scope, owner_id=owner_id, granularity=granularity, now=now
+            )
+            windows.append((window, limit, DECLINES[name]))
+    return windows
+
+
+def _counted_controls_decline(
+    card: Card, request: AuthorizationRequest, now: datetime.datetime
+) -> Decline | None:
+    """Daily/monthly amounts (card, then account) and velocity rules, from
+    the running counters in one query.
+
+    Call it under the credit account's row lock, in the transaction that
+    counts the approval: the counts cannot move until it commits.
+    """
+    amount_windows = _amount_windows(card, scope=Scope.CARD, owner_id=card.pk, now=now)
     account_controls = _account_controls(card.account)
     if account_controls is not None:
-        decline = _static_control_decline(account_controls, request) or _window_decline(
-            scope=Q(account=card.account),
-            controls=account_controls,
-            rules=[],
-            amount=request.amount,
-            now=now,
+        amount_windows += _amount_windows(
+            account_controls, scope=Scope.ACCOUNT, owner_id=card.account_id, now=now
         )
-    return decline
+    rules = [
+        (
+            rule,
+            trailing_window(
+                scope=Scope.CARD,
+                owner_id=card.pk,
+                window_seconds=rule.window_seconds,
+                now=now,
+            ),
+        )
+        for rule in active_velocity_rules()
+    ]
+    totals = activity_totals(
+        [window for window, _, _ in amount_windows] + [window for _, window in rules]
+    )
+    for window, limit, decline in amount_windows:
+        if totals[window].amount + request.amount > limit:
+            return decline
+    for rule, window in rules:
+        if rule.max_count is not None and totals[window].count + 1 > rule.max_count:
+            return DECLINES["velocity"]
+        spent = totals[window].amount + request.amount
+        if rule.max_amount is not None and spent > rule.max_amount:
+            return DECLINES["velocity"]
+    return None
+
+
+def _decision_lock(card: Card) -> LockedCredit:
+    """The credit account's row lock, with its balances: every counted control
+    and the credit limit are decided under it, and the hold is placed and
+    counted before it is released (at commit)."""
+    return credit_account_lock_with_balance(account_id=card.account_id)
 
 
 @atomic_with_retry
@@ -269,25 +293,37 @@ def authorization_create(
             if not cvv_verify(pan=request.pan, expiry=mmyy, cvv=request.cvv):
                 decline, cvv_failed = DECLINES["cvv"], True
         if decline is None:
-            decline = _controls_decline(card, request, now)
-        if decline is None and card.is_under_fraud_review:
-            decline = DECLINES["fraud_review"]
+            decline = _static_controls_decline(card, request)
         _count_cvv_result(card, failed=cvv_failed, checked=request.cvv is not None)
 
     hold = None
     if decline is None and card is not None:
-        held = credit_hold_try(
-            account=card.account,
-            amount=request.amount,
-            idempotency_key=f"authorization:{public_id}",
-            expires_at=now + datetime.timedelta(days=settings.AUTHORIZATION_HOLD_DAYS),
-            description=f"{request.merchant_name or request.merchant_id}",
-            key_is_new=True,  # public_id was minted above: no look-up needed
-        )
-        if isinstance(held, CreditRefusal):
-            decline = DECLINES[held.reason]
-        else:
-            hold = held
+        locked = _decision_lock(card)
+        decline = _counted_controls_decline(card, request, now)
+        if decline is None and card.is_under_fraud_review:
+            decline = DECLINES["fraud_review"]
+        if decline is None:
+            held = credit_hold_try(
+                account=card.account,
+                amount=request.amount,
+                idempotency_key=f"authorization:{public_id}",
+                expires_at=now
+                + datetime.timedelta(days=settings.AUTHORIZATION_HOLD_DAYS),
+                description=f"{request.merchant_name or request.merchant_id}",
+                key_is_new=True,  # public_id was minted above: no look-up needed
+                locked=locked,
+            )
+            if isinstance(held, CreditRefusal):
+                decline = DECLINES[held.reason]
+            else:
+                hold = held
+                activity_count_approval(
+                    card_id=card.pk,
+                    account_id=card.account_id,
+                    amount=request.amount,
+                    currency=request.currency,
+                    at=now,
+                )
 
     authorization = Authorization.objects.create(
         public_id=public_id,

@@ -25,6 +25,7 @@ from cards.models import (
     Dispute,
     Refund,
 )
+from cards.services.activity import activity_release
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import InvalidInput
 from issuer.kernel.money import validate_amount
@@ -120,10 +121,14 @@ def authorization_capture(
         and hold.status != LedgerHold.Status.EXPIRED,
         is_after_expiry=hold.status == LedgerHold.Status.EXPIRED,
     )
+    released = still_held - min(amount, still_held) if final else 0
     Authorization.objects.filter(pk=locked.pk).update(
-        captured_amount=F("captured_amount") + amount
+        captured_amount=F("captured_amount") + amount,
+        reversed_amount=F("reversed_amount") + released,
     )
     authorization.captured_amount = locked.captured_amount + amount
+    authorization.reversed_amount = locked.reversed_amount + released
+    _uncount(locked, released)
     _publish_cleared(capture)
     return capture
 
@@ -191,8 +196,20 @@ def authorization_reverse(
         reversed_amount=F("reversed_amount") + release.amount
     )
     locked.reversed_amount += release.amount
+    _uncount(locked, release.amount)
     _publish_released(locked, "authorization.reversed", release.amount)
     return locked
+
+
+def _uncount(authorization: Authorization, released: int) -> None:
+    """A released amount stops counting against the spending windows."""
+    if released and authorization.card_id and authorization.account_id:
+        activity_release(
+            card_id=authorization.card_id,
+            account_id=authorization.account_id,
+            amount=released,
+            at=authorization.created_at,
+        )
 
 
 def _publish_released(authorization: Authorization, type: str, amount: int) -> None:
@@ -312,9 +329,18 @@ def stale_holds_expire(*, now: datetime.datetime | None = None) -> int:
 
 @atomic_with_retry
 def _expire_one(hold: LedgerHold) -> None:
-    release = hold_expire(hold=hold, idempotency_key=f"expiry:{hold.public_id}")
+    """Expire one hold; its authorization shows the release as reversed and
+    stops counting it, under the account lock like every other release."""
     authorization = (
         Authorization.objects.select_related("card").filter(hold=hold).first()
     )
+    if authorization is not None and authorization.account_id is not None:
+        credit_account_lock(account_id=authorization.account_id)
+    release = hold_expire(hold=hold, idempotency_key=f"expiry:{hold.public_id}")
     if authorization is not None:
+        Authorization.objects.filter(pk=authorization.pk).update(
+            reversed_amount=F("reversed_amount") + release.amount
+        )
+        authorization.reversed_amount += release.amount
+        _uncount(authorization, release.amount)
         _publish_released(authorization, "authorization.expired", release.amount)

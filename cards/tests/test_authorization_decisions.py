@@ -88,10 +88,51 @@ def test_an_approval_sends_these_statements_and_no_more(test_card, warm_caches):
         "UPDATE ledger_ledgerbalance",  # receivable pending, bound checked
         "UPDATE ledger_ledgerbalance",  # settlement shard pending
         "INSERT ledger_ledgerhold",  # no look-up: its key was just minted
+        "INSERT cards_activitycounter",  # every bucket of the card and account
         "INSERT cards_authorization",
         "INSERT kernel_outboxevent",
         "RELEASE",
     ]
+
+
+def test_an_approval_under_every_counted_control_reads_them_in_one_query(
+    test_card, warm_caches
+):
+    """Card and account daily/monthly windows and two velocity rules: one
+    read of the counters, under the account's row lock, before any write;
+    no scan of past authorizations. (The aggregate path before the counters
+    sent two SELECTs on cards_authorization, outside the lock.)"""
+    card = test_card.issued.card
+    Card.objects.filter(pk=card.pk).update(daily_limit=50_000, monthly_limit=90_000)
+    AccountSpendingControls.objects.create(
+        account=card.account, daily_limit=60_000, monthly_limit=95_000
+    )
+    VelocityRule.objects.create(name="5 a minute", window_seconds=60, max_count=5)
+    VelocityRule.objects.create(
+        name="80k a week", window_seconds=7 * 86_400, max_amount=80_000
+    )
+    velocity_rules_forget()
+    _authorize(test_card, amount=100)  # the rules are cached again
+
+    with CaptureQueriesContext(connection) as queries:
+        authorization = _authorize(test_card)
+
+    assert authorization.status == Authorization.Status.APPROVED
+    statements = [_statement(query["sql"]) for query in queries.captured_queries]
+    assert statements == [
+        "SAVEPOINT",
+        "SELECT cards_card",
+        "SELECT accounts_creditaccount",  # the row lock, taken first
+        "SELECT cards_activitycounter",  # every window and rule in one read
+        "UPDATE ledger_ledgerbalance",
+        "UPDATE ledger_ledgerbalance",
+        "INSERT ledger_ledgerhold",
+        "INSERT cards_activitycounter",
+        "INSERT cards_authorization",
+        "INSERT kernel_outboxevent",
+        "RELEASE",
+    ]
+    assert "SELECT cards_authorization" not in statements
 
 
 def test_an_unknown_card_is_14(test_card):
@@ -189,22 +230,34 @@ def test_card_spending_controls(test_card, controls, overrides, code):
 
 
 def test_the_daily_limit_counts_todays_approvals_net_of_reversals(test_card):
+    from cards.services.clearing import authorization_reverse
+
     Card.objects.filter(pk=test_card.issued.card.pk).update(daily_limit=3_000)
     first = _authorize(test_card, amount=2_000)
     assert first.status == "approved"
 
     _assert_declined(_authorize(test_card, amount=1_001), "61")
 
-    Authorization.objects.filter(pk=first.pk).update(reversed_amount=2_000)
+    authorization_reverse(authorization=first)
     assert _authorize(test_card, amount=2_500).status == "approved"
 
 
-def test_yesterdays_spend_does_not_count_today(test_card):
+def test_yesterdays_spend_does_not_count_today(test_card, monkeypatch):
+    """The day resets at 00:00 UTC: 2,500 at 23:59:59.999999 leaves the next
+    day's 3,000 untouched."""
     Card.objects.filter(pk=test_card.issued.card.pk).update(daily_limit=3_000)
-    earlier = _authorize(test_card, amount=2_500)
-    Authorization.objects.filter(pk=earlier.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=1, hours=1)
+    midnight = (
+        timezone.now()
+        .astimezone(datetime.UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
     )
+    monkeypatch.setattr(
+        timezone, "now", lambda: midnight - datetime.timedelta(microseconds=1)
+    )
+    assert _authorize(test_card, amount=2_500).status == "approved"
+    _assert_declined(_authorize(test_card, amount=501), "61")
+
+    monkeypatch.setattr(timezone, "now", lambda: midnight)
 
     assert _authorize(test_card, amount=2_500).status == "approved"
 

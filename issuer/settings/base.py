@@ -370,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15.0,
     },
     "expire-stale-holds": {"task": "cards.expire_stale_holds", "schedule": 15 * 60.0},
+    # Activity buckets past every window that reads them (spending controls).
+    "prune-activity-counters": {
+        "task": "cards.prune_activity_counters",
+        "schedule": 60 * 60.0,
+    },
     # Hourly, so a missed run catches up the same day; each run is idempotent.
     "billing-batch": {"task": "accounts.run_billing", "schedule": 60 * 60.0},
     # Every open account's behavioural score, once a night (UTC).

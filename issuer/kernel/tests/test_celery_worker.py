@@ -40,6 +40,7 @@ def test_scheduled_tasks_are_not_acks_late_so_a_long_run_is_never_handed_out_twi
     assert scheduled == {
         "kernel.sweep_outbox",
         "cards.expire_stale_holds",
+        "cards.prune_activity_counters",
         "accounts.run_billing",
         "accounts.recalculate_credit_scores_nightly",
         "portal.remind_payment_due",
