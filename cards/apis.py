@@ -19,6 +19,7 @@ from cards.services.clearing import (
     authorization_reverse,
     force_capture,
     refund_create,
+    unlinked_refund_sender_check,
 )
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import get_by_public_id
@@ -298,6 +299,9 @@ class RefundCreateApi(APIView):
                 partner=request_partner(request),
             )
         else:
+            # Refused before the card look-up: no card-number oracle for a
+            # partner that may not send unlinked refunds at all.
+            unlinked_refund_sender_check(partner=request_partner(request))
             refund = refund_create(
                 card=_card_by_pan(request, data["pan"]),
                 amount=data["amount"],

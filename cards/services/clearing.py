@@ -318,7 +318,7 @@ def _credited_by_disputes(*, authorization_id: int) -> int:
 UNLINKED_REFUND_SENDERS = (Partner.Kind.ACQUIRER, Partner.Kind.PROCESSOR)
 
 
-def _refuse_unlinked_refund_sender(partner: Partner | None) -> None:
+def unlinked_refund_sender_check(*, partner: Partner | None) -> None:
     """Only the merchant's side of the network may credit a card without an
     authorization; a program manager (the cardholder's side) may not. Staff
     (no partner) may."""
@@ -380,7 +380,7 @@ def refund_create(
     if currency != card.account.currency:
         raise InvalidInput.for_field("currency", "Not the card's currency.")
     if authorization is None:
-        _refuse_unlinked_refund_sender(partner)
+        unlinked_refund_sender_check(partner=partner)
     account = credit_account_lock(account_id=card.account_id)
     if authorization is None:
         _refuse_unlinked_refund_above_maxima(card=card, amount=amount)
