@@ -167,7 +167,8 @@ class CreditAccountAdmin(admin.ModelAdmin):
                 description=f"Payment ({form.cleaned_data['reference']})",
             )
         except DomainError as error:
-            for field, problems in (error.fields or {None: [error.message]}).items():
+            problems_by_field = error.fields or {"__all__": [error.message]}
+            for field, problems in problems_by_field.items():
                 form.add_error(field if field in form.fields else None, problems)
             page = action_form_page(
                 self, request, queryset, form=form, title="Record a payment"
