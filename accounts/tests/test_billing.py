@@ -260,3 +260,29 @@ def test_staff_record_a_payment_once_per_reference(make_staff, staff_client, set
     assert "12.345" in bad.content.decode()  # the form names the bad amount
     payment = account.payments.get()
     assert (payment.amount, payment.source) == (12_550, "admin")
+
+
+def test_autopay_never_pays_more_than_is_owed_now(account):
+    """A refund after the statement closed lowers what is owed: autopay of the
+    statement balance pays only that (no credit balance, within the ceiling)."""
+    from accounts.chart import MERCHANT_SETTLEMENT, program_account
+    from ledger.services.entries import credit, debit, entry_post
+
+    CreditAccount.objects.filter(pk=account.pk).update(autopay="statement_balance")
+    account.refresh_from_db()
+    billing_run(account=account, as_of=date(2026, 1, 28))
+    entry_post(
+        legs=[
+            debit(program_account(MERCHANT_SETTLEMENT, "USD"), 30_000),
+            credit(account.receivable, 30_000),
+        ],
+        kind="refund",
+        idempotency_key="refund-after-close",
+        effective_at=at(2, 3),
+    )
+
+    billing_run(account=account, as_of=date(2026, 2, 25))
+
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.source) == (70_000, "autopay")
+    assert list(ledger_breaches()) == []
