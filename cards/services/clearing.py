@@ -23,7 +23,7 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.chart import MERCHANT_SETTLEMENT, program_account
@@ -232,11 +232,24 @@ def force_capture(
     merchant_name: str,
     partner: Partner | None,
 ) -> Capture:
-    """Post a clearing that arrived without any authorization (force post)."""
+    """Post a clearing that arrived without any authorization (force post).
+
+    Bounded like an unlinked refund: at most UNAUTHORIZED_CAPTURE_MAX_AMOUNT
+    each and UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD a card a UTC day,
+    decided under the account's lock; flagged and audited.
+    """
     validate_amount(amount)
     if currency != card.account.currency:
         raise InvalidInput.for_field("currency", "Not the card's currency.")
     account = credit_account_lock(account_id=card.account_id)
+    _refuse_above_maxima(
+        amount=amount,
+        per_item=settings.UNAUTHORIZED_CAPTURE_MAX_AMOUNT,
+        daily=settings.UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD,
+        today=Capture.objects.filter(card=card, is_without_authorization=True),
+        what="A capture without an authorization",
+        code="capture_above_maximum",
+    )
     public_id = uuid.uuid4()
     entry = entry_post(
         legs=[
@@ -257,6 +270,12 @@ def force_capture(
         currency=currency,
         entry=entry,
         is_without_authorization=True,
+    )
+    audit_record(
+        action=AuditEvent.Action.FORCE_POST,
+        actor_username=f"partner:{partner.name}" if partner else "",
+        target=capture,
+        details={"amount": amount, "currency": currency, "merchant_id": merchant_id},
     )
     _publish_cleared(capture)
     return capture
@@ -330,34 +349,52 @@ def unlinked_refund_sender_check(*, partner: Partner | None) -> None:
         )
 
 
-def _refuse_unlinked_refund_above_maxima(*, card: Card, amount: int) -> None:
-    """Per refund and per card per UTC day; call under the account's lock."""
-    per_refund = settings.UNLINKED_REFUND_MAX_AMOUNT
-    if amount > per_refund:
-        message = f"An unlinked refund is at most {per_refund}."
-        raise InvalidInput(
-            message, code="refund_above_maximum", fields={"amount": [message]}
-        )
+def _refuse_above_maxima(
+    *,
+    amount: int,
+    per_item: int,
+    daily: int,
+    today: "QuerySet[Capture] | QuerySet[Refund]",
+    what: str,
+    code: str,
+) -> None:
+    """Per item and per card per UTC day; call under the account's lock.
+
+    `today`: the card's movements of this kind (filtered here to today)."""
+    if amount > per_item:
+        message = f"{what} is at most {per_item}."
+        raise InvalidInput(message, code=code, fields={"amount": [message]})
     day_start = (
         timezone.now()
         .astimezone(datetime.UTC)
         .replace(hour=0, minute=0, second=0, microsecond=0)
     )
-    refunded_today = (
-        Refund.objects.filter(
-            card=card, authorization__isnull=True, created_at__gte=day_start
-        ).aggregate(total=Sum("amount"))["total"]
+    so_far = (
+        today.filter(created_at__gte=day_start).aggregate(total=Sum("amount"))["total"]
         or 0
     )
-    daily = settings.UNLINKED_REFUND_DAILY_MAX_PER_CARD
-    if refunded_today + amount > daily:
+    if so_far + amount > daily:
         message = (
-            f"Unlinked refunds to this card are at most {daily} a day; "
-            f"{max(daily - refunded_today, 0)} is left today."
+            f"{what} to this card is at most {daily} a day; "
+            f"{max(daily - so_far, 0)} is left today."
         )
         raise InvalidInput(
-            message, code="refund_above_daily_maximum", fields={"amount": [message]}
+            message,
+            code=code.replace("_maximum", "_daily_maximum"),
+            fields={"amount": [message]},
         )
+
+
+def _refuse_unlinked_refund_above_maxima(*, card: Card, amount: int) -> None:
+    """Per refund and per card per UTC day; call under the account's lock."""
+    _refuse_above_maxima(
+        amount=amount,
+        per_item=settings.UNLINKED_REFUND_MAX_AMOUNT,
+        daily=settings.UNLINKED_REFUND_DAILY_MAX_PER_CARD,
+        today=Refund.objects.filter(card=card, authorization__isnull=True),
+        what="An unlinked refund",
+        code="refund_above_maximum",
+    )
 
 
 @atomic_with_retry

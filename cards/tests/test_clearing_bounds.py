@@ -18,6 +18,7 @@ from cards.services.authorizations import authorization_create
 from cards.services.clearing import (
     authorization_capture,
     authorization_reverse,
+    force_capture,
     refund_create,
 )
 from cards.tests.conftest import authorization_body, authorization_request
@@ -35,6 +36,8 @@ API = "/api/v1"
 def _bounds(settings):
     settings.UNLINKED_REFUND_MAX_AMOUNT = 50_000
     settings.UNLINKED_REFUND_DAILY_MAX_PER_CARD = 100_000
+    settings.UNAUTHORIZED_CAPTURE_MAX_AMOUNT = 50_000
+    settings.UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD = 100_000
 
 
 def _approve(test_card, amount: int, mcc: str = "5411"):
@@ -304,3 +307,51 @@ def test_the_program_manager_check_is_in_the_service_too(test_card, make_partner
             merchant_id="m",
         )
     assert Refund.objects.count() == 0
+
+
+def test_a_capture_without_authorization_is_bounded_per_capture_and_per_day(
+    partner_client, test_card
+):
+    """Hostile: a force post of nearly a trillion with no authorization."""
+    body = {
+        "pan": test_card.issued.pan,
+        "currency": "USD",
+        "merchant": {"id": "m-1", "name": "Shop", "mcc": "5411", "country": "US"},
+    }
+
+    huge = partner_client.post(
+        f"{API}/captures", {**body, "amount": 999_999_999_999}, format="json"
+    )
+    first = partner_client.post(
+        f"{API}/captures", {**body, "amount": 50_000}, format="json"
+    )
+    second = partner_client.post(
+        f"{API}/captures", {**body, "amount": 50_000}, format="json"
+    )
+    third = partner_client.post(f"{API}/captures", {**body, "amount": 1}, format="json")
+
+    assert huge.status_code == 400
+    assert huge.json()["error"]["code"] == "capture_above_maximum"
+    assert list(huge.json()["error"]["fields"]) == ["amount"]
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert third.status_code == 400
+    assert third.json()["error"]["code"] == "capture_above_daily_maximum"
+    assert Capture.objects.count() == 2
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.FORCE_POST).count() == 2
+    assert _state(test_card) == (100_000, 0, 0)
+    assert list(ledger_breaches()) == []
+
+
+def test_a_staff_force_capture_is_bounded_too(test_card):
+    with pytest.raises(InvalidInput) as refused:
+        force_capture(
+            card=test_card.issued.card,
+            amount=50_001,
+            currency="USD",
+            merchant_id="m-1",
+            merchant_name="Shop",
+            partner=None,
+        )
+
+    assert refused.value.code == "capture_above_maximum"
+    assert Capture.objects.count() == 0

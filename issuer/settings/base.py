@@ -378,6 +378,15 @@ UNLINKED_REFUND_MAX_AMOUNT = env.int("UNLINKED_REFUND_MAX_AMOUNT", default=50_00
 UNLINKED_REFUND_DAILY_MAX_PER_CARD = env.int(
     "UNLINKED_REFUND_DAILY_MAX_PER_CARD", default=100_000
 )
+# A clearing with no authorization at all (force post) is bounded the same
+# way: at most UNAUTHORIZED_CAPTURE_MAX_AMOUNT each and
+# UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD a card a UTC day (minor units).
+UNAUTHORIZED_CAPTURE_MAX_AMOUNT = env.int(
+    "UNAUTHORIZED_CAPTURE_MAX_AMOUNT", default=50_000
+)
+UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD = env.int(
+    "UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD", default=100_000
+)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": OUTBOX_SWEEP_SECONDS},
     # Webhook retries too far off for a countdown, lapsed leases, lost sends.
