@@ -74,6 +74,7 @@ def _publish_cleared(capture: Capture) -> None:
             "is_over_capture": capture.is_over_capture,
             "is_after_expiry": capture.is_after_expiry,
             "is_without_authorization": capture.is_without_authorization,
+            "is_forced_post": capture.is_forced_post,
         },
     )
 

@@ -197,3 +197,34 @@ def test_without_the_lock_unlinked_refunds_pass_the_daily_maximum(
     refunded = _refund_race(card)
 
     assert refunded > DAILY_MAX, refunded
+
+
+def _first(queries: list[str], needle: str) -> int:
+    return next(n for n, sql in enumerate(queries) if needle in sql)
+
+
+def test_each_bound_is_read_after_the_account_row_is_locked(issue_card, bounds):
+    """The captured SQL: `FOR UPDATE` on the credit account comes before the
+    read the bound is decided on and before any write."""
+    from django.test.utils import CaptureQueriesContext
+
+    card = issue_card(limit=LIMIT).issued.card
+    purchase_post(card.account, SPENT, timezone.now(), key="spend:sql")
+
+    with CaptureQueriesContext(connection) as paying:
+        payment_services.credit_account_payment_post(
+            account=card.account, amount=PAYMENT, idempotency_key="sql"
+        )
+    with CaptureQueriesContext(connection) as refunding:
+        clearing.refund_create(
+            card=card, amount=REFUND, currency="USD", partner=None, merchant_id="m"
+        )
+
+    for captured, bound_read in (
+        (paying, "ledger_ledgerbalance"),
+        (refunding, "SUM(`cards_refund`.`amount`)"),
+    ):
+        queries = [query["sql"] for query in captured.captured_queries]
+        lock = _first(queries, "FROM `accounts_creditaccount`")
+        assert queries[lock].rstrip().endswith("FOR UPDATE")
+        assert lock < _first(queries, bound_read) < _first(queries, "INSERT INTO")
