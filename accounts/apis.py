@@ -37,6 +37,10 @@ class AccountOutputSerializer(serializers.Serializer):
     posted_balance = serializers.IntegerField()
     pending = serializers.IntegerField()
     available = serializers.IntegerField()
+    pending_credits = serializers.IntegerField(
+        help_text="Payments posted but not yet settled: already off the "
+        "balance, not yet in `available`."
+    )
     currency = serializers.CharField()
 
 
@@ -49,6 +53,7 @@ def account_body(account: CreditAccount) -> dict[str, Any]:
         "posted_balance": balance.posted_balance,
         "pending": balance.pending,
         "available": balance.available,
+        "pending_credits": balance.pending_credits,
         "currency": balance.currency,
     }
 
@@ -67,6 +72,9 @@ class PaymentOutputSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
     currency = serializers.CharField()
     received_at = serializers.DateTimeField()
+    settles_at = serializers.DateTimeField(
+        help_text="When the payment becomes available credit."
+    )
 
 
 class AccountPaymentCreateApi(APIView):
@@ -98,6 +106,7 @@ class AccountPaymentCreateApi(APIView):
             "amount": serializer.validated_data["amount"],
             "currency": currency,
             "received_at": payment.received_at,
+            "settles_at": payment.settles_at,
         }
         return Response(
             PaymentOutputSerializer(body).data, status=status.HTTP_201_CREATED

@@ -30,15 +30,20 @@ class LockedCredit:
     receivable_limit: int
     posted_balance: int
     pending: int
+    pending_credits: int = 0
 
     @property
     def available(self) -> int:
-        return self.credit_limit - self.posted_balance - self.pending
+        """Unsettled credits (payments in their return window) are not
+        spendable yet."""
+        owed = self.posted_balance + self.pending
+        return self.credit_limit - owed - self.pending_credits
 
 
 _LOCK_WITH_BALANCE_SQL = (
     "SELECT ca.status, ca.credit_limit, ca.currency, la.debit_limit, "
-    "b.debits_posted - b.credits_posted, b.debits_pending - b.credits_pending "
+    "b.debits_posted - b.credits_posted, b.debits_pending - b.credits_pending, "
+    "b.credits_unsettled "
     "FROM accounts_creditaccount ca "
     "JOIN ledger_ledgeraccount la ON la.id = ca.receivable_id "
     "JOIN ledger_ledgerbalance b ON b.account_id = ca.receivable_id AND b.shard = 0 "
@@ -59,7 +64,7 @@ def credit_account_lock_with_balance(*, account_id: int) -> LockedCredit:
         row = cursor.fetchone()
     if row is None:
         raise CreditAccount.DoesNotExist(f"No credit account {account_id}.")
-    status, limit, currency, receivable_limit, posted, pending = row
+    status, limit, currency, receivable_limit, posted, pending, unsettled = row
     return LockedCredit(
         status=status,
         credit_limit=int(limit),
@@ -67,4 +72,5 @@ def credit_account_lock_with_balance(*, account_id: int) -> LockedCredit:
         receivable_limit=int(receivable_limit),
         posted_balance=int(posted),
         pending=int(pending),
+        pending_credits=int(unsettled),
     )

@@ -14,10 +14,14 @@ class CreditBalance:
     credit_limit: int
     posted_balance: int
     pending: int
+    pending_credits: int = 0
 
     @property
     def available(self) -> int:
-        return self.credit_limit - self.posted_balance - self.pending
+        """Unsettled credits (payments in their return window) are posted but
+        not spendable yet."""
+        owed = self.posted_balance + self.pending
+        return self.credit_limit - owed - self.pending_credits
 
 
 def credit_account_balance(*, account: CreditAccount) -> CreditBalance:
@@ -28,6 +32,7 @@ def credit_account_balance(*, account: CreditAccount) -> CreditBalance:
         credit_limit=account.credit_limit,
         posted_balance=totals.debits_posted - totals.credits_posted,
         pending=totals.debits_pending - totals.credits_pending,
+        pending_credits=totals.credits_unsettled,
     )
 
 

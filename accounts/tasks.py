@@ -18,6 +18,7 @@ from accounts.credit_score_selectors import open_credit_account_batches
 from accounts.models import CreditAccount
 from accounts.services.billing import billing_batch_run
 from accounts.services.credit_scores import ScoreRequest, credit_scores_recalculate
+from accounts.services.payments import payments_settle_due
 from issuer.kernel.models import OutboxEvent
 from issuer.kernel.task_options import AT_LEAST_ONCE
 
@@ -43,6 +44,18 @@ NIGHTLY_BATCH = 500
 def run_billing() -> int:
     """Bring every account's billing up to today (UTC); idempotent."""
     return billing_batch_run(as_of=timezone.now().date()).statements
+
+
+@shared_task(
+    name="accounts.settle_payments",
+    queue="default",
+    soft_time_limit=10 * 60,
+    time_limit=11 * 60,
+    acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
+)
+def settle_payments() -> int:
+    """Make payments past their settlement window spendable; idempotent."""
+    return payments_settle_due(as_of=timezone.now())
 
 
 @shared_task(

@@ -19,6 +19,7 @@ from cards.services.clearing import (
     authorization_reverse,
     force_capture,
     refund_create,
+    unlinked_refund_sender_check,
 )
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import get_by_public_id
@@ -91,6 +92,7 @@ class CaptureOutputSerializer(serializers.Serializer):
     is_over_capture = serializers.BooleanField()
     is_after_expiry = serializers.BooleanField()
     is_without_authorization = serializers.BooleanField()
+    is_forced_post = serializers.BooleanField()
     created = serializers.DateTimeField(source="created_at")
 
     def get_authorization_id(self, capture: Capture) -> str | None:
@@ -154,6 +156,13 @@ class AuthorizationCaptureApi(APIView):
 
     class InputSerializer(AmountSerializer):
         final = serializers.BooleanField(required=False, default=False)
+        force = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Force-post a network-forced clearing after the "
+            "authorization was fully reversed or expired (flagged, audited, "
+            "within the over-capture tolerance).",
+        )
 
     @extend_schema(request=InputSerializer, responses={201: CaptureOutputSerializer})
     @idempotent
@@ -164,6 +173,7 @@ class AuthorizationCaptureApi(APIView):
             authorization=authorization_for(request, authorization_id),
             amount=serializer.validated_data.get("amount"),
             final=serializer.validated_data["final"],
+            force=serializer.validated_data["force"],
         )
         return Response(
             CaptureOutputSerializer(capture).data, status=status.HTTP_201_CREATED
@@ -289,6 +299,9 @@ class RefundCreateApi(APIView):
                 partner=request_partner(request),
             )
         else:
+            # Refused before the card look-up: no card-number oracle for a
+            # partner that may not send unlinked refunds at all.
+            unlinked_refund_sender_check(partner=request_partner(request))
             refund = refund_create(
                 card=_card_by_pan(request, data["pan"]),
                 amount=data["amount"],

@@ -86,6 +86,15 @@ class Bin(models.Model):
         return f"{self.prefix} ({self.get_network_display()}, {self.pan_length})"
 
 
+# Restaurants and fast food (tips), fuel dispensers and service stations,
+# lodging, car rental: their final amounts routinely exceed the authorization.
+OVER_CAPTURE_MCCS = ("5812", "5814", "5541", "5542", "7011", "7512")
+
+
+def default_over_capture_mccs() -> list[str]:
+    return list(OVER_CAPTURE_MCCS)
+
+
 class CardProduct(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120, unique=True)
@@ -121,6 +130,23 @@ class CardProduct(models.Model):
     blocked_countries = models.JSONField(
         default=list, blank=True, help_text='ISO 3166-1 alpha-2 codes, e.g. ["KP"].'
     )
+    # Over-capture tolerance (docs/money-bounds.md): an authorization's
+    # captures may total at most its amount plus this share of it; merchants
+    # in `over_capture_mccs` (tips, fuel, hotels, car rental) get the larger
+    # `over_capture_mcc_tolerance_bps`.
+    over_capture_tolerance_bps = models.PositiveIntegerField(
+        default=1_000,
+        help_text="Captures may exceed the authorization by this much; 1 % = 100.",
+    )
+    over_capture_mcc_tolerance_bps = models.PositiveIntegerField(
+        default=2_000,
+        help_text="The tolerance for the merchant categories below; 1 % = 100.",
+    )
+    over_capture_mccs = models.JSONField(
+        default=default_over_capture_mccs,
+        blank=True,
+        help_text="Merchant category codes with the larger tolerance.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -130,6 +156,13 @@ class CardProduct(models.Model):
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"),
                 name="cards_cardproduct_currency_iso4217",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    over_capture_tolerance_bps__lte=10_000,
+                    over_capture_mcc_tolerance_bps__lte=10_000,
+                ),
+                name="cards_cardproduct_over_capture_tolerance_range",
             ),
             models.CheckConstraint(
                 condition=Q(default_credit_limit__gt=0),
@@ -579,6 +612,11 @@ class Capture(ClearedMovement):
     is_over_capture = models.BooleanField(default=False)
     is_after_expiry = models.BooleanField(default=False)
     is_without_authorization = models.BooleanField(default=False)
+    is_forced_post = models.BooleanField(
+        default=False,
+        help_text="Posted through the force-post path after the authorization "
+        "was fully reversed or expired (bounded by the tolerance, audited).",
+    )
     fraud_dispute_marked_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -597,6 +635,7 @@ class Capture(ClearedMovement):
             self.is_over_capture
             or self.is_after_expiry
             or self.is_without_authorization
+            or self.is_forced_post
         )
 
 

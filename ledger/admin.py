@@ -30,6 +30,7 @@ class BalanceInline(ReadOnlyInline):
         "credits_posted",
         "debits_pending",
         "credits_pending",
+        "credits_unsettled",
     )
     readonly_fields = fields
 

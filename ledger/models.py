@@ -20,10 +20,17 @@ Entities
   `pending_amount` is what it still holds; it is > 0 exactly while the hold
   is pending.
 - HoldRelease: a void or an expiry of (part of) a hold's pending amount.
+- UnsettledCredit: a posted credit to a bounded account that is not yet
+  spendable (a payment inside its settlement/return window). Its amount is
+  counted in the balance's `credits_unsettled` until it settles (becomes
+  spendable) or is withdrawn (the credit came back). The bound reads
+  debits posted + debits pending <= credits posted - credits unsettled +
+  debit_limit, so an unsettled credit never raises what may be spent.
 
 Invariants (checked by `manage.py ledger_verify`)
 - every entry balances per currency and has >= 2 postings;
-- running totals equal the sums of postings and of pending holds;
+- running totals equal the sums of postings, of pending holds and of
+  unsettled credits;
 - no bounded account is beyond its bound except through forced entries;
 - a hold's amounts are consistent with its status.
 Every money-moving service is idempotent on a caller-supplied key.
@@ -88,6 +95,10 @@ class LedgerBalance(models.Model):
     credits_posted = models.BigIntegerField(default=0)
     debits_pending = models.BigIntegerField(default=0)
     credits_pending = models.BigIntegerField(default=0)
+    credits_unsettled = models.BigIntegerField(
+        default=0,
+        help_text="Posted credits not spendable yet (see UnsettledCredit).",
+    )
 
     class Meta:
         constraints = [
@@ -102,6 +113,13 @@ class LedgerBalance(models.Model):
                     credits_pending__gte=0,
                 ),
                 name="ledger_ledgerbalance_totals_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    credits_unsettled__gte=0,
+                    credits_unsettled__lte=F("credits_posted"),
+                ),
+                name="ledger_ledgerbalance_unsettled_within_credits",
             ),
         ]
 
@@ -257,3 +275,43 @@ class HoldRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.amount} of {self.hold_id}"
+
+
+class UnsettledCredit(models.Model):
+    """A posted credit to a bounded account, not spendable until it settles."""
+
+    class Status(models.TextChoices):
+        UNSETTLED = "unsettled", "Unsettled"
+        SETTLED = "settled", "Settled"
+        WITHDRAWN = "withdrawn", "Withdrawn before settling"
+
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="unsettled_credit"
+    )
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="unsettled_credits"
+    )
+    shard = models.PositiveSmallIntegerField(default=0)
+    amount = models.BigIntegerField()
+    settles_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.UNSETTLED
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="ledger_unsettledcredit_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="unsettled", closed_at__isnull=True)
+                | Q(status__in=["settled", "withdrawn"], closed_at__isnull=False),
+                name="ledger_unsettledcredit_status_matches_closed",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "settles_at"])]
+
+    def __str__(self) -> str:
+        return f"unsettled credit {self.amount} on {self.account_id} ({self.status})"

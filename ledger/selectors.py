@@ -14,6 +14,7 @@ class Totals:
     credits_posted: int = 0
     debits_pending: int = 0
     credits_pending: int = 0
+    credits_unsettled: int = 0
 
     def posted_balance(self, normal_side: str) -> int:
         """The posted balance on the account's normal side (positive = normal)."""
@@ -29,7 +30,8 @@ class Totals:
 
 _TOTALS_SQL = (
     "SELECT COALESCE(SUM(debits_posted), 0), COALESCE(SUM(credits_posted), 0), "
-    "COALESCE(SUM(debits_pending), 0), COALESCE(SUM(credits_pending), 0) "
+    "COALESCE(SUM(debits_pending), 0), COALESCE(SUM(credits_pending), 0), "
+    "COALESCE(SUM(credits_unsettled), 0) "
     f"FROM {LedgerBalance._meta.db_table} WHERE account_id = %s"
 )
 

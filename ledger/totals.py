@@ -2,7 +2,8 @@
 
 Rows are updated in (account, shard) order so concurrent writers take row
 locks in one global order and cannot deadlock on each other. A bounded
-account's debit increase is a conditional UPDATE: it changes nothing (and
+account's debit increase is a conditional UPDATE (unsettled credits do not
+count towards what may be spent): it changes nothing (and
 the caller's transaction is rolled back) when it would pass the bound.
 """
 
@@ -15,7 +16,13 @@ from django.db import connection
 from ledger.errors import BoundExceeded
 from ledger.models import LedgerAccount, LedgerBalance
 
-TOTAL_FIELDS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+TOTAL_FIELDS = (
+    "debits_posted",
+    "credits_posted",
+    "debits_pending",
+    "credits_pending",
+    "credits_unsettled",
+)
 
 
 @dataclass
@@ -72,12 +79,14 @@ def apply_totals(change: TotalsChange, *, enforce_bounds: bool = True) -> None:
                 and debit_increase > 0
             )
             if guarded:
-                # After the update: debits posted + pending <= credits posted + limit.
+                # After the update: debits posted + pending
+                # <= credits posted - credits unsettled + limit.
                 sql += (
                     " AND debits_posted + debits_pending + %s"
-                    " <= credits_posted + %s + %s"
+                    " <= credits_posted - credits_unsettled + %s + %s"
                 )
-                params += [debit_increase, delta["credits_posted"], account.debit_limit]
+                spendable_credit = delta["credits_posted"] - delta["credits_unsettled"]
+                params += [debit_increase, spendable_credit, account.debit_limit]
             cursor.execute(sql, params)
             if cursor.rowcount == 1:
                 continue

@@ -7,7 +7,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Sum,
+    When,
+)
 
 from ledger.models import (
     HoldRelease,
@@ -17,6 +26,7 @@ from ledger.models import (
     LedgerHold,
     Posting,
     Side,
+    UnsettledCredit,
 )
 
 _SIGNED_AMOUNT = Case(
@@ -122,6 +132,7 @@ def bounds_respected() -> Iterator[str]:
             debits_posted=Sum("balances__debits_posted"),
             debits_pending=Sum("balances__debits_pending"),
             credits_posted=Sum("balances__credits_posted"),
+            credits_unsettled=Sum("balances__credits_unsettled"),
         )
         .values_list(
             "pk",
@@ -130,17 +141,57 @@ def bounds_respected() -> Iterator[str]:
             "debits_posted",
             "debits_pending",
             "credits_posted",
+            "credits_unsettled",
         )
     )
-    for pk, code, limit, debits_posted, debits_pending, credits_posted in bounded:
-        excess = (debits_posted or 0) + (debits_pending or 0) - (credits_posted or 0)
-        excess -= limit
+    for pk, code, limit, debits, pending, credits, unsettled in bounded:
+        # Unsettled credits are not spendable: they do not lift the bound.
+        spendable_credits = (credits or 0) - (unsettled or 0)
+        excess = (debits or 0) + (pending or 0) - spendable_credits - limit
         allowed = forced_debits.get(pk, 0)
         if excess > allowed:
             yield (
                 f"account {code} is {excess} beyond its limit {limit}; "
                 f"forced debits explain only {allowed}"
             )
+
+
+def unsettled_credits_match() -> Iterator[str]:
+    """Each balance's credits_unsettled equals its open unsettled credits, and
+    each unsettled credit is one credit posting of its entry on its account."""
+    stored = {
+        (account_id, shard): unsettled
+        for account_id, shard, unsettled in LedgerBalance.objects.filter(
+            credits_unsettled__gt=0
+        ).values_list("account_id", "shard", "credits_unsettled")
+    }
+    open_credits = {
+        (account_id, shard): int(total)
+        for account_id, shard, total in UnsettledCredit.objects.filter(
+            status=UnsettledCredit.Status.UNSETTLED
+        )
+        .values("account_id", "shard")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "shard", "total")
+    }
+    for key in sorted(set(stored) | set(open_credits)):
+        have, want = stored.get(key, 0), open_credits.get(key, 0)
+        if have != want:
+            yield (
+                f"account {key[0]} shard {key[1]} credits_unsettled is {have} "
+                f"but its unsettled credits sum to {want}"
+            )
+    matching_posting = Posting.objects.filter(
+        entry_id=OuterRef("entry_id"),
+        account_id=OuterRef("account_id"),
+        side=Side.CREDIT,
+        amount=OuterRef("amount"),
+    )
+    unmatched = UnsettledCredit.objects.filter(~Exists(matching_posting)).values_list(
+        "pk", flat=True
+    )
+    for pk in unmatched:
+        yield f"unsettled credit {pk} has no matching credit posting on its account"
 
 
 def holds_consistent() -> Iterator[str]:
@@ -187,6 +238,7 @@ CHECKS = (
     Check("running totals match history", totals_match_history),
     Check("bounded accounts within limits", bounds_respected),
     Check("holds consistent", holds_consistent),
+    Check("unsettled credits match their totals", unsettled_credits_match),
 )
 
 

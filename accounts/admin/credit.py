@@ -35,6 +35,7 @@ from issuer.kernel.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     action_form_or_none,
+    action_form_page,
     admin_link,
     admin_list_link,
     apply_each,
@@ -157,13 +158,23 @@ class CreditAccountAdmin(admin.ModelAdmin):
         )
         if form is None:
             return page
-        payment = credit_account_payment_post(
-            account=account,
-            amount=form.cleaned_data["amount"],
-            idempotency_key=f"payment-admin:{form.cleaned_data['reference']}",
-            source=Payment.Source.ADMIN,
-            description=f"Payment ({form.cleaned_data['reference']})",
-        )
+        try:
+            payment = credit_account_payment_post(
+                account=account,
+                amount=form.cleaned_data["amount"],
+                idempotency_key=f"payment-admin:{form.cleaned_data['reference']}",
+                source=Payment.Source.ADMIN,
+                description=f"Payment ({form.cleaned_data['reference']})",
+            )
+        except DomainError as error:
+            problems_by_field = error.fields or {"__all__": [error.message]}
+            for field, problems in problems_by_field.items():
+                form.add_error(field if field in form.fields else None, problems)
+            page = action_form_page(
+                self, request, queryset, form=form, title="Record a payment"
+            )
+            page.status_code = 400
+            return page
         self.message_user(
             request,
             f"Recorded {_money(payment.amount, payment.currency)} for {account}.",

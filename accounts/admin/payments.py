@@ -34,6 +34,8 @@ class PaymentAdmin(ReadOnlyAdmin):
         "amount_display",
         "source",
         "status",
+        "settles_at",
+        "settled_at",
         "returned_at",
         "return_reason",
     )

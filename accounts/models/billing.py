@@ -5,7 +5,11 @@
   the ledger: previous balance + purchases + fees + interest - payments and
   credits = new balance = the receivable's posted balance at the period end.
 - Payment: money received for an account, credited as of its receipt;
-  a returned payment is reversed in the ledger (and may carry a fee).
+  spendable only once it settles (`settles_at`, PAYMENT_SETTLEMENT_DAYS
+  later: until then the ledger counts it as an unsettled credit); at most
+  what is owed plus PAYMENT_CREDIT_BALANCE_ALLOWANCE. A returned payment is
+  reversed in the ledger (and may carry a fee) and takes back exactly what
+  it made spendable.
 - DueDateAssessment: what the billing batch found when a statement's due
   date passed (paid by then, minimum met, late fee posted); one per
   statement, so re-running the batch changes nothing.
@@ -121,6 +125,16 @@ class Payment(models.Model):
         max_length=10, choices=Status.choices, default=Status.POSTED
     )
     received_at = models.DateTimeField()
+    settles_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the payment becomes spendable (its return window ends).",
+    )
+    settled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it became spendable; empty while pending.",
+    )
     entry = models.OneToOneField(
         "ledger.JournalEntry", on_delete=models.PROTECT, related_name="+"
     )
@@ -151,6 +165,11 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"Payment {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def is_pending_settlement(self) -> bool:
+        """Posted but not spendable yet."""
+        return self.status == self.Status.POSTED and self.settled_at is None
 
 
 class DueDateAssessment(models.Model):

@@ -327,6 +327,9 @@ def _autopay(state: _State, statement: Statement, movements: list[Movement]) -> 
             account=account
         ).posted_balance,
     }[CreditAccount.Autopay(account.autopay)]
+    # Never more than is owed now (a refund since the statement lowers it):
+    # autopay creates no credit balance, and stays within the payment ceiling.
+    owed = min(owed, credit_account_balance(account=account).posted_balance)
     if owed <= 0:
         return 0
     payment = credit_account_payment_post(

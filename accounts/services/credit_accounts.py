@@ -156,7 +156,8 @@ def credit_limit_change(
     if not reason.strip():
         raise InvalidInput.for_field("reason", "Say why the limit changes.")
     credit = credit_account_lock_with_balance(account_id=account.pk)
-    owed = credit.posted_balance + credit.pending
+    # Unsettled payments do not lower what the ledger's bound counts.
+    owed = credit.posted_balance + credit.pending + credit.pending_credits
     if new_limit < owed:
         raise InvalidInput.for_field(
             "new_limit",

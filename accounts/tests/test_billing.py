@@ -132,7 +132,8 @@ def test_a_zero_balance_statement_asks_nothing():
     assert statement.three_year_payment is None
 
 
-def test_a_credit_balance_accrues_nothing_and_asks_nothing(account):
+def test_a_credit_balance_accrues_nothing_and_asks_nothing(account, settings):
+    settings.PAYMENT_CREDIT_BALANCE_ALLOWANCE = 50_000  # overpaying is allowed
     pay(account, 150_000, at(2, 20))
 
     billing_run(account=account, as_of=date(2026, 2, 28))
@@ -238,8 +239,10 @@ def test_a_cycle_close_costs_the_same_queries_after_a_year_of_history():
     assert len(old_queries) <= 12
 
 
-def test_staff_record_a_payment_once_per_reference(make_staff, staff_client):
+def test_staff_record_a_payment_once_per_reference(make_staff, staff_client, settings):
     from accounts.roles import SUPPORT_AGENT
+
+    settings.PAYMENT_CREDIT_BALANCE_ALLOWANCE = 20_000  # nothing owed yet
 
     account = account_opened_on(date(2026, 1, 1))
     client = staff_client(make_staff("phone-desk", SUPPORT_AGENT))
@@ -257,3 +260,29 @@ def test_staff_record_a_payment_once_per_reference(make_staff, staff_client):
     assert "12.345" in bad.content.decode()  # the form names the bad amount
     payment = account.payments.get()
     assert (payment.amount, payment.source) == (12_550, "admin")
+
+
+def test_autopay_never_pays_more_than_is_owed_now(account):
+    """A refund after the statement closed lowers what is owed: autopay of the
+    statement balance pays only that (no credit balance, within the ceiling)."""
+    from accounts.chart import MERCHANT_SETTLEMENT, program_account
+    from ledger.services.entries import credit, debit, entry_post
+
+    CreditAccount.objects.filter(pk=account.pk).update(autopay="statement_balance")
+    account.refresh_from_db()
+    billing_run(account=account, as_of=date(2026, 1, 28))
+    entry_post(
+        legs=[
+            debit(program_account(MERCHANT_SETTLEMENT, "USD"), 30_000),
+            credit(account.receivable, 30_000),
+        ],
+        kind="refund",
+        idempotency_key="refund-after-close",
+        effective_at=at(2, 3),
+    )
+
+    billing_run(account=account, as_of=date(2026, 2, 25))
+
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.source) == (70_000, "autopay")
+    assert list(ledger_breaches()) == []

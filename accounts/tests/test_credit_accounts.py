@@ -13,7 +13,10 @@ from accounts.services.credit_accounts import (
     credit_hold_place,
     credit_limit_change,
 )
-from accounts.services.payments import credit_account_payment_post
+from accounts.services.payments import (
+    credit_account_payment_post,
+    payments_settle_due,
+)
 from accounts.tests.factories import CardholderFactory, credit_account_create_for_test
 from issuer.kernel.errors import InvalidInput
 from ledger.models import LedgerHold
@@ -131,7 +134,8 @@ def test_a_limit_change_needs_a_reason():
     assert account.credit_limit == 10_000
 
 
-def test_a_payment_restores_available_credit_once():
+def test_a_payment_restores_available_credit_once_it_settles():
+    """Posted at once, spendable once settled, counted once however often."""
     account = credit_account_create_for_test(credit_limit=10_000)
     from accounts.chart import MERCHANT_SETTLEMENT, program_account
 
@@ -149,15 +153,26 @@ def test_a_payment_restores_available_credit_once():
             account=account, amount=2_500, idempotency_key="pay-1"
         )
 
-    balance = credit_account_balance(account=account)
-    assert balance.posted_balance == 3_500
-    assert balance.available == 6_500
+    pending = credit_account_balance(account=account)
+    payments_settle_due(as_of=timezone.now() + datetime.timedelta(days=30))
+    settled = credit_account_balance(account=account)
+    assert (pending.posted_balance, pending.pending_credits, pending.available) == (
+        3_500,
+        2_500,
+        4_000,
+    )
+    assert (settled.posted_balance, settled.pending_credits, settled.available) == (
+        3_500,
+        0,
+        6_500,
+    )
     assert list(ledger_breaches()) == []
 
 
 def test_available_credit_is_one_query_whatever_the_history(
-    django_assert_num_queries,
+    django_assert_num_queries, settings
 ):
+    settings.PAYMENT_CREDIT_BALANCE_ALLOWANCE = 10_000_000  # history, not bounds
     account = credit_account_create_for_test(credit_limit=10_000_000)
     for n in range(300):
         credit_account_payment_post(

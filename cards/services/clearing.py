@@ -1,15 +1,29 @@
 """After the decision: captures (clearing), reversals, refunds and expiry.
 
-Clearing cannot be refused: the network has already paid the merchant. A
-capture above what is still held, after the hold expired, or with no
-authorization at all is posted as forced and flagged for review.
+Bounds (docs/money-bounds.md), each decided under the credit account's row
+lock in the transaction that moves the money, so concurrency cannot pass it:
+- an authorization's captures total at most its amount plus its card
+  product's over-capture tolerance (a larger one for the tip, fuel, hotel
+  and car-rental categories); beyond that a capture is refused;
+- a capture is taken only while the authorization is capturable (not fully
+  reversed, not expired); afterwards only through the explicit force-post
+  path (`force=True`): bounded by the same tolerance, flagged on the
+  capture and audited;
+- a linked refund is at most what was captured and not yet credited; an
+  unlinked refund (no authorization) comes only from an acquirer or a
+  processor and is at most UNLINKED_REFUND_MAX_AMOUNT, and a card's unlinked
+  refunds in one UTC day at most UNLINKED_REFUND_DAILY_MAX_PER_CARD.
+A refused capture or refund changes nothing. A capture past the hold within
+the tolerance, and a clearing with no authorization at all, are posted as
+forced (the network has already paid the merchant) and flagged for review.
 """
 
 import datetime
 import logging
 import uuid
 
-from django.db.models import F, Sum
+from django.conf import settings
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.chart import MERCHANT_SETTLEMENT, program_account
@@ -22,12 +36,15 @@ from cards.models import (
     Authorization,
     Capture,
     Card,
+    CardProduct,
     Dispute,
     Refund,
 )
 from cards.services.activity import activity_release
+from issuer.kernel.audit import audit_record
 from issuer.kernel.db import atomic_with_retry
-from issuer.kernel.errors import InvalidInput
+from issuer.kernel.errors import Forbidden, InvalidInput
+from issuer.kernel.models import AuditEvent
 from issuer.kernel.money import validate_amount
 from issuer.kernel.outbox import event_publish
 from ledger.models import LedgerHold
@@ -58,17 +75,43 @@ def _publish_cleared(capture: Capture) -> None:
             "is_over_capture": capture.is_over_capture,
             "is_after_expiry": capture.is_after_expiry,
             "is_without_authorization": capture.is_without_authorization,
+            "is_forced_post": capture.is_forced_post,
         },
     )
 
 
+def capture_ceiling(*, authorization: Authorization, product: CardProduct) -> int:
+    """The most an authorization's captures may total: its amount plus the
+    product's over-capture tolerance (the larger one for its listed MCCs)."""
+    bps = (
+        product.over_capture_mcc_tolerance_bps
+        if authorization.mcc in product.over_capture_mccs
+        else product.over_capture_tolerance_bps
+    )
+    return authorization.amount + authorization.amount * bps // 10_000
+
+
+def _is_capturable(hold: LedgerHold, now: datetime.datetime) -> bool:
+    """Not fully reversed, not expired (by the sweeper or by the clock)."""
+    if hold.status in (LedgerHold.Status.VOIDED, LedgerHold.Status.EXPIRED):
+        return False
+    return not (hold.status == LedgerHold.Status.PENDING and hold.expires_at <= now)
+
+
 @atomic_with_retry
 def authorization_capture(
-    *, authorization: Authorization, amount: int | None = None, final: bool = False
+    *,
+    authorization: Authorization,
+    amount: int | None = None,
+    final: bool = False,
+    force: bool = False,
 ) -> Capture:
-    """Post (part of) an approved authorization; may repeat or exceed the hold.
+    """Post (part of) an approved authorization; may repeat or exceed the hold
+    within the product's over-capture tolerance.
 
-    A frozen or closed card still clears what was approved before.
+    A frozen or closed card still clears what was approved before. Once the
+    authorization is fully reversed or expired only `force` posts (flagged,
+    audited, within the same tolerance); otherwise the capture is refused.
     """
     if authorization.status != Authorization.Status.APPROVED:
         raise InvalidInput.for_field(
@@ -79,12 +122,43 @@ def authorization_capture(
     locked = authorization_lock(authorization_id=authorization.pk)
     hold, account, card = locked.hold, locked.account, locked.card
     assert hold is not None and account is not None and card is not None
+    now = timezone.now()
+    is_capturable = _is_capturable(hold, now)
+    if not is_capturable and not force:
+        raise InvalidInput(
+            f"The authorization is {_why_not_capturable(hold, now)}: it can no "
+            "longer be captured. A network-forced clearing goes through the "
+            "force-post path (force: true).",
+            code="not_capturable",
+            fields={"force": ["Required: the authorization is no longer capturable."]},
+        )
+    if is_capturable:
+        force = False  # nothing to force: an ordinary capture
     still_held = hold.pending_amount if hold.status == LedgerHold.Status.PENDING else 0
+    if not is_capturable:
+        still_held = 0
     amount = still_held if amount is None else validate_amount(amount)
     if amount == 0:
         raise InvalidInput.for_field(
             "amount", "Nothing is held any more; give the amount to capture."
         )
+    ceiling = capture_ceiling(
+        authorization=locked, product=CardProduct.objects.get(pk=card.product_id)
+    )
+    if locked.captured_amount + amount > ceiling:
+        room = max(ceiling - locked.captured_amount, 0)
+        message = (
+            f"At most {room} more can be captured: the authorization's "
+            f"{locked.amount} plus the product's over-capture tolerance."
+        )
+        raise InvalidInput(
+            message, code="over_capture_tolerance", fields={"amount": [message]}
+        )
+    if force and hold.status == LedgerHold.Status.PENDING:
+        # Expired by the clock but not yet swept: release it as the sweeper
+        # would (same key), then force-post.
+        _expire_one(hold)
+        hold.refresh_from_db()
     public_id = uuid.uuid4()
     key = f"capture:{public_id}"
     if still_held:
@@ -120,6 +194,7 @@ def authorization_capture(
         is_over_capture=amount > still_held
         and hold.status != LedgerHold.Status.EXPIRED,
         is_after_expiry=hold.status == LedgerHold.Status.EXPIRED,
+        is_forced_post=force,
     )
     released = still_held - min(amount, still_held) if final else 0
     Authorization.objects.filter(pk=locked.pk).update(
@@ -129,8 +204,28 @@ def authorization_capture(
     authorization.captured_amount = locked.captured_amount + amount
     authorization.reversed_amount = locked.reversed_amount + released
     _uncount(locked, released)
+    if force:
+        audit_record(
+            action=AuditEvent.Action.FORCE_POST,
+            actor_username=f"partner:{locked.partner.name}" if locked.partner else "",
+            target=capture,
+            details={
+                "authorization_id": str(locked.public_id),
+                "amount": amount,
+                "currency": locked.currency,
+                "hold_status": hold.status,
+                "captured_before": locked.captured_amount,
+                "ceiling": ceiling,
+            },
+        )
     _publish_cleared(capture)
     return capture
+
+
+def _why_not_capturable(hold: LedgerHold, now: datetime.datetime) -> str:
+    if hold.status == LedgerHold.Status.VOIDED:
+        return "fully reversed"
+    return "expired"
 
 
 @atomic_with_retry
@@ -143,11 +238,24 @@ def force_capture(
     merchant_name: str,
     partner: Partner | None,
 ) -> Capture:
-    """Post a clearing that arrived without any authorization (force post)."""
+    """Post a clearing that arrived without any authorization (force post).
+
+    Bounded like an unlinked refund: at most UNAUTHORIZED_CAPTURE_MAX_AMOUNT
+    each and UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD a card a UTC day,
+    decided under the account's lock; flagged and audited.
+    """
     validate_amount(amount)
     if currency != card.account.currency:
         raise InvalidInput.for_field("currency", "Not the card's currency.")
     account = credit_account_lock(account_id=card.account_id)
+    _refuse_above_maxima(
+        amount=amount,
+        per_item=settings.UNAUTHORIZED_CAPTURE_MAX_AMOUNT,
+        daily=settings.UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD,
+        today=Capture.objects.filter(card=card, is_without_authorization=True),
+        what="A capture without an authorization",
+        code="capture_above_maximum",
+    )
     public_id = uuid.uuid4()
     entry = entry_post(
         legs=[
@@ -168,6 +276,12 @@ def force_capture(
         currency=currency,
         entry=entry,
         is_without_authorization=True,
+    )
+    audit_record(
+        action=AuditEvent.Action.FORCE_POST,
+        actor_username=f"partner:{partner.name}" if partner else "",
+        target=capture,
+        details={"amount": amount, "currency": currency, "merchant_id": merchant_id},
     )
     _publish_cleared(capture)
     return capture
@@ -238,6 +352,69 @@ def _credited_by_disputes(*, authorization_id: int) -> int:
     return int(total or 0)
 
 
+UNLINKED_REFUND_SENDERS = (Partner.Kind.ACQUIRER, Partner.Kind.PROCESSOR)
+
+
+def unlinked_refund_sender_check(*, partner: Partner | None) -> None:
+    """Only the merchant's side of the network may credit a card without an
+    authorization; a program manager (the cardholder's side) may not. Staff
+    (no partner) may."""
+    if partner is not None and partner.kind not in UNLINKED_REFUND_SENDERS:
+        raise Forbidden(
+            "Only acquirers and processors may send a refund without an authorization.",
+            code="unlinked_refund_not_allowed",
+            fields={"authorization_id": ["Required for this partner."]},
+        )
+
+
+def _refuse_above_maxima(
+    *,
+    amount: int,
+    per_item: int,
+    daily: int,
+    today: "QuerySet[Capture] | QuerySet[Refund]",
+    what: str,
+    code: str,
+) -> None:
+    """Per item and per card per UTC day; call under the account's lock.
+
+    `today`: the card's movements of this kind (filtered here to today)."""
+    if amount > per_item:
+        message = f"{what} is at most {per_item}."
+        raise InvalidInput(message, code=code, fields={"amount": [message]})
+    day_start = (
+        timezone.now()
+        .astimezone(datetime.UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    so_far = (
+        today.filter(created_at__gte=day_start).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    if so_far + amount > daily:
+        message = (
+            f"{what} to this card is at most {daily} a day; "
+            f"{max(daily - so_far, 0)} is left today."
+        )
+        raise InvalidInput(
+            message,
+            code=code.replace("_maximum", "_daily_maximum"),
+            fields={"amount": [message]},
+        )
+
+
+def _refuse_unlinked_refund_above_maxima(*, card: Card, amount: int) -> None:
+    """Per refund and per card per UTC day; call under the account's lock."""
+    _refuse_above_maxima(
+        amount=amount,
+        per_item=settings.UNLINKED_REFUND_MAX_AMOUNT,
+        daily=settings.UNLINKED_REFUND_DAILY_MAX_PER_CARD,
+        today=Refund.objects.filter(card=card, authorization__isnull=True),
+        what="An unlinked refund",
+        code="refund_above_maximum",
+    )
+
+
 @atomic_with_retry
 def refund_create(
     *,
@@ -250,11 +427,18 @@ def refund_create(
     merchant_name: str = "",
 ) -> Refund:
     """Credit the cardholder; a linked refund is capped at what was captured and
-    not already credited by a refund or a dispute."""
+    not already credited by a refund or a dispute; an unlinked one comes only
+    from an acquirer or a processor and stays within the configured maxima
+    (decided under the account's lock, which serialises the card's refunds).
+    """
     validate_amount(amount)
     if currency != card.account.currency:
         raise InvalidInput.for_field("currency", "Not the card's currency.")
+    if authorization is None:
+        unlinked_refund_sender_check(partner=partner)
     account = credit_account_lock(account_id=card.account_id)
+    if authorization is None:
+        _refuse_unlinked_refund_above_maxima(card=card, amount=amount)
     if authorization is not None:
         locked = authorization_lock(authorization_id=authorization.pk)
         refundable = (

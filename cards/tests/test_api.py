@@ -116,6 +116,7 @@ def test_lifecycle_over_the_api(partner_client, test_card):
         "posted_balance": 1_500,
         "pending": 2_000,
         "available": 96_500,
+        "pending_credits": 0,
         "currency": "USD",
     }
     assert list(ledger_breaches()) == []

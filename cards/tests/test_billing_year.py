@@ -14,7 +14,11 @@ from django.core.management import call_command
 from accounts.models import CreditAccount, Statement
 from accounts.selectors import credit_account_balance
 from accounts.services.billing import billing_batch_run
-from accounts.services.payments import credit_account_payment_post
+from accounts.services.payments import (
+    credit_account_payment_post,
+    payment_ceiling,
+    payments_settle_due,
+)
 from accounts.tests.factories import account_opened_on, purchase_post
 from cards.services.disputes import dispute_file, dispute_resolve, dispute_submit
 from cards.tests.conftest import capture_posted_at
@@ -54,6 +58,7 @@ def test_a_year_of_cycles_with_late_payments_and_a_charge_off(capsys):
             dispute_submit(dispute=dispute, now=_at(day))
         if day == date(2026, 7, 14):
             dispute_resolve(dispute=dispute, outcome="lost", now=_at(day))
+        payments_settle_due(as_of=_at(day))  # the beat task, in simulated time
         spenders = (prompt, late, defaulter) if day.month <= 4 else (prompt, late)
         for account in spenders:
             if day.day == 5:
@@ -113,9 +118,12 @@ def _pay_last_statement(account: CreditAccount, day: date) -> None:
     )
     if statement is None or statement.new_balance <= 0:
         return
+    # A provisional dispute credit can leave less owed than the statement says:
+    # nobody pays more than is owed (plus the allowance).
+    amount = min(statement.new_balance, payment_ceiling(account=account))
     credit_account_payment_post(
         account=account,
-        amount=statement.new_balance,
+        amount=amount,
         idempotency_key=f"year:{account.pk}:{day.isoformat()}",
         received_at=_at(day),
     )

@@ -66,24 +66,25 @@ def test_a_final_partial_capture_releases_the_rest(approved, test_card):
     assert LedgerHold.objects.get(pk=approved.hold_id).status == "posted"
 
 
-def test_an_over_capture_posts_and_is_flagged(approved, test_card):
-    capture = authorization_capture(authorization=approved, amount=12_000)
+def test_an_over_capture_within_the_tolerance_posts_and_is_flagged(approved, test_card):
+    """The default product tolerance is 10 %: 11,000 on a 10,000 authorization."""
+    capture = authorization_capture(authorization=approved, amount=11_000)
 
     assert capture.is_over_capture
-    assert _balance(test_card).posted_balance == 12_000
+    assert _balance(test_card).posted_balance == 11_000
     assert list(ledger_breaches()) == []
 
 
 def test_an_over_capture_beyond_the_limit_is_forced(issue_card):
     test_card = issue_card(limit=10_000)
     authorization = authorization_create(
-        request=authorization_request(test_card, amount=9_000), partner=None
+        request=authorization_request(test_card, amount=9_500), partner=None
     )
 
-    capture = authorization_capture(authorization=authorization, amount=15_000)
+    capture = authorization_capture(authorization=authorization, amount=10_450)
 
     assert capture.is_over_capture and capture.entry.is_forced
-    assert _balance(test_card).available == -5_000
+    assert _balance(test_card).available == -450
     assert list(ledger_breaches()) == []
 
 
@@ -94,10 +95,10 @@ def test_a_capture_after_expiry_is_force_posted_and_flagged(approved, test_card)
     assert stale_holds_expire() == 1
     assert _balance(test_card).pending == 0
 
-    capture = authorization_capture(authorization=approved, amount=10_000)
+    capture = authorization_capture(authorization=approved, amount=10_000, force=True)
 
     assert capture.is_after_expiry and not capture.is_over_capture
-    assert capture.entry.is_forced
+    assert capture.is_forced_post and capture.entry.is_forced
     assert _balance(test_card).posted_balance == 10_000
     assert list(ledger_breaches()) == []
 

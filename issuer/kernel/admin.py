@@ -59,8 +59,20 @@ def action_form_or_none(
     form = form_class(data, **(form_kwargs or {}))
     if data is not None and form.is_valid():
         return form, None
+    return None, action_form_page(modeladmin, request, queryset, form=form, title=title)
+
+
+def action_form_page(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    form: forms.Form,
+    title: str,
+) -> TemplateResponse:
+    """The action's input page (again), e.g. with a service's refusal on it."""
     opts = modeladmin.model._meta
-    page = TemplateResponse(
+    return TemplateResponse(
         request,
         "admin/action_form.html",
         {
@@ -74,7 +86,6 @@ def action_form_or_none(
             "select_across": request.POST.get("select_across", "0"),
         },
     )
-    return None, page
 
 
 def apply_each(

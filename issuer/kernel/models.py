@@ -108,6 +108,7 @@ class AuditEvent(models.Model):
         PERMISSION_CHANGE = "permission_change", "Permission change"
         PAN_REVEAL = "pan_reveal", "Card number revealed"
         DATA_EXPORT = "data_export", "Data export"
+        FORCE_POST = "force_post", "Capture force-posted"
 
     class Outcome(models.TextChoices):
         SUCCEEDED = "succeeded", "Succeeded"

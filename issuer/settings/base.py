@@ -362,6 +362,31 @@ DISPUTE_EVIDENCE_MAX_BYTES = env.int("DISPUTE_EVIDENCE_MAX_BYTES", default=5_000
 
 # Days an approved authorization's hold lasts before the beat task expires it.
 AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
+
+# Money bounds (docs/money-bounds.md). A payment is posted at once but raises
+# available credit only once it settles, PAYMENT_SETTLEMENT_DAYS after its
+# receipt (the bank's return window); a payment may exceed what is owed by
+# at most PAYMENT_CREDIT_BALANCE_ALLOWANCE (minor units).
+PAYMENT_SETTLEMENT_DAYS = env.int("PAYMENT_SETTLEMENT_DAYS", default=3)
+PAYMENT_CREDIT_BALANCE_ALLOWANCE = env.int(
+    "PAYMENT_CREDIT_BALANCE_ALLOWANCE", default=10_000
+)
+# An unlinked refund (no authorization; acquirers and processors only) is at
+# most UNLINKED_REFUND_MAX_AMOUNT, and one card's unlinked refunds in one UTC
+# day at most UNLINKED_REFUND_DAILY_MAX_PER_CARD (minor units).
+UNLINKED_REFUND_MAX_AMOUNT = env.int("UNLINKED_REFUND_MAX_AMOUNT", default=50_000)
+UNLINKED_REFUND_DAILY_MAX_PER_CARD = env.int(
+    "UNLINKED_REFUND_DAILY_MAX_PER_CARD", default=100_000
+)
+# A clearing with no authorization at all (force post) is bounded the same
+# way: at most UNAUTHORIZED_CAPTURE_MAX_AMOUNT each and
+# UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD a card a UTC day (minor units).
+UNAUTHORIZED_CAPTURE_MAX_AMOUNT = env.int(
+    "UNAUTHORIZED_CAPTURE_MAX_AMOUNT", default=50_000
+)
+UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD = env.int(
+    "UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD", default=100_000
+)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": OUTBOX_SWEEP_SECONDS},
     # Webhook retries too far off for a countdown, lapsed leases, lost sends.
@@ -375,6 +400,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.prune_activity_counters",
         "schedule": 60 * 60.0,
     },
+    # Payments past their settlement window become spendable; idempotent.
+    "settle-payments": {"task": "accounts.settle_payments", "schedule": 15 * 60.0},
     # Hourly, so a missed run catches up the same day; each run is idempotent.
     "billing-batch": {"task": "accounts.run_billing", "schedule": 60 * 60.0},
     # Every open account's behavioural score, once a night (UTC).

@@ -16,7 +16,14 @@ from ledger.errors import (
     MixedCurrency,
     UnbalancedEntry,
 )
-from ledger.models import JournalEntry, LedgerAccount, LedgerHold, Posting, Side
+from ledger.models import (
+    JournalEntry,
+    LedgerAccount,
+    LedgerHold,
+    Posting,
+    Side,
+    UnsettledCredit,
+)
 from ledger.totals import TotalsChange, apply_totals
 
 
@@ -137,8 +144,14 @@ def entry_post(
     description: str = "",
     external_ref: str = "",
     forced: bool = False,
+    settles_at: datetime | None = None,
 ) -> JournalEntry:
-    """Post a balanced entry; bounded accounts are checked unless `forced`."""
+    """Post a balanced entry; bounded accounts are checked unless `forced`.
+
+    With `settles_at`, each credit to a bounded account is posted but not
+    spendable until it settles (an UnsettledCredit, see
+    `ledger.services.credits`).
+    """
     validate_legs(legs)
     existing = _existing_entry(idempotency_key=idempotency_key, kind=kind, legs=legs)
     if existing is not None:
@@ -154,8 +167,37 @@ def entry_post(
         external_ref=external_ref,
         is_forced=forced,
     )
+    if settles_at is not None:
+        _record_unsettled(entry=entry, legs=legs, settles_at=settles_at, totals=totals)
     apply_totals(totals, enforce_bounds=not forced)
     return entry
+
+
+def _record_unsettled(
+    *,
+    entry: JournalEntry,
+    legs: Sequence[Leg],
+    settles_at: datetime,
+    totals: TotalsChange,
+) -> None:
+    bounded_credits = [
+        leg
+        for leg in legs
+        if leg.side == Side.CREDIT and leg.account.debits_must_not_exceed_credits
+    ]
+    if len(bounded_credits) != 1:
+        raise InvalidInput.for_field(
+            "settles_at", "Only an entry crediting one bounded account can settle."
+        )
+    [leg] = bounded_credits
+    shard = totals.add(leg.account, "credits_unsettled", leg.amount)
+    UnsettledCredit.objects.create(
+        entry=entry,
+        account=leg.account,
+        shard=shard,
+        amount=leg.amount,
+        settles_at=settles_at,
+    )
 
 
 @atomic_with_retry

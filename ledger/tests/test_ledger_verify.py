@@ -107,3 +107,63 @@ def test_an_entry_with_one_posting_is_caught(activity, capsys):
 
     assert not ok
     assert "has 1 posting(s)" in out
+
+
+@pytest.fixture
+def unsettled(receivable, settlement, later):
+    """1,000 spent, then a 600 credit posted that settles later."""
+    entry_post(
+        legs=[debit(receivable, 1_000), credit(settlement, 1_000)],
+        kind="purchase",
+        idempotency_key="u-buy",
+    )
+    return entry_post(
+        legs=[debit(settlement, 600), credit(receivable, 600)],
+        kind="payment",
+        idempotency_key="u-pay",
+        settles_at=later,
+    )
+
+
+def test_an_unsettled_credit_verifies_ok_and_settles_once(
+    unsettled, receivable, capsys
+):
+    from ledger.models import UnsettledCredit
+    from ledger.services.credits import unsettled_credit_settle
+
+    ok_before, _ = _verify(capsys)
+    unsettled_credit_settle(entry=unsettled)
+    unsettled_credit_settle(entry=unsettled)
+    ok_after, _ = _verify(capsys)
+
+    assert ok_before and ok_after
+    assert UnsettledCredit.objects.get().status == "settled"
+    assert LedgerBalance.objects.get(account=receivable).credits_unsettled == 0
+
+
+def test_a_tampered_unsettled_total_is_caught(unsettled, receivable, capsys):
+    LedgerBalance.objects.filter(account=receivable).update(credits_unsettled=0)
+
+    ok, out = _verify(capsys)
+
+    assert not ok
+    assert "credits_unsettled is 0 but its unsettled credits sum to 600" in out
+
+
+def test_spending_an_unsettled_credit_around_the_guard_is_caught(
+    unsettled, receivable, capsys
+):
+    """The receivable's limit is 10,000 with 1,000 spent and 600 unsettled:
+    9,001 more debits, posted around the guard, pass the bound by 1 (counting
+    the unsettled 600 as spendable would hide it)."""
+    LedgerBalance.objects.filter(account=receivable).update(
+        debits_posted=F("debits_posted") + 9_001
+    )
+    Posting.objects.filter(
+        account=receivable, side="D", entry__idempotency_key="u-buy"
+    ).update(amount=F("amount") + 9_001)
+
+    ok, out = _verify(capsys)
+
+    assert not ok
+    assert "beyond its limit" in out

@@ -75,7 +75,8 @@ def officer(make_staff):
     ("source", "what"),
     [(Payment.Source.API, "payment"), (Payment.Source.AUTOPAY, "autopay payment")],
 )
-def test_a_payment_received_says_the_amount_and_day(test_card, source, what):
+def test_a_payment_received_says_the_amount_and_day(test_card, source, what, settings):
+    settings.PAYMENT_CREDIT_BALANCE_ALLOWANCE = 20_000  # nothing owed yet
     account = test_card.issued.card.account
     credit_account_payment_post(
         account=account, amount=12_345, idempotency_key="p-1", source=source

@@ -21,7 +21,7 @@ from portal.billing_selectors import (
     cardholder_account,
     cardholder_payments,
 )
-from portal.payment_forms import AutopayForm, PaymentForm
+from portal.payment_forms import OTHER, AutopayForm, PaymentForm
 from portal.selectors import cardholder_accounts
 
 
@@ -45,6 +45,7 @@ def payment_make(request: HttpRequest, account_id: UUID) -> HttpResponse:
         cardholder=request_cardholder(request), account_id=account_id
     )
     due = account_payment_due(account=account)
+    status = 200
     if request.method == "POST":
         form = PaymentForm(request.POST, account=account, due=due)
         if form.is_valid():
@@ -59,13 +60,20 @@ def payment_make(request: HttpRequest, account_id: UUID) -> HttpResponse:
                     source=Payment.Source.PORTAL,
                 )
             except DomainError as error:
-                form.add_error(None, str(error))
+                _form_error(form, error)
+                status = 400
             else:
+                settles = (
+                    f" It becomes available credit on "
+                    f"{payment.settles_at:%b %-d, %Y} once your bank settles it."
+                    if payment.is_pending_settlement and payment.settles_at
+                    else ""
+                )
                 messages.success(
                     request,
                     f"Thank you: your payment of "
                     f"{format_money(payment.amount, payment.currency)} "
-                    f"{payment.currency} was received.",
+                    f"{payment.currency} was received.{settles}",
                 )
                 return redirect("portal-payments")
     else:
@@ -74,7 +82,16 @@ def payment_make(request: HttpRequest, account_id: UUID) -> HttpResponse:
         request,
         "portal/payments/pay.html",
         {"account": account, "due": due, "form": form},
+        status=status,
     )
+
+
+def _form_error(form: PaymentForm, error: DomainError) -> None:
+    """Show a refusal beside the field it names (the amount typed in)."""
+    if "amount" in error.fields and form.cleaned_data.get("choice") == OTHER:
+        form.add_error("other_amount", error.message)
+    else:
+        form.add_error(None, error.message)
 
 
 @cardholder_required
