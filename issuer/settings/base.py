@@ -362,7 +362,17 @@ DISPUTE_EVIDENCE_MAX_BYTES = env.int("DISPUTE_EVIDENCE_MAX_BYTES", default=5_000
 
 # Days an approved authorization's hold lasts before the beat task expires it.
 AUTHORIZATION_HOLD_DAYS = env.int("AUTHORIZATION_HOLD_DAYS", default=7)
+# Seconds after which an authorization still awaiting its program's real-time
+# decision (the process waiting for it died) is finalized by the program's
+# default, by a beat task running as often (docs/realtime-decisions.md).
+AUTHORIZATION_DECISION_STALE_SECONDS = env.int(
+    "AUTHORIZATION_DECISION_STALE_SECONDS", default=30
+)
 CELERY_BEAT_SCHEDULE = {
+    "resolve-stale-program-decisions": {
+        "task": "cards.resolve_stale_program_decisions",
+        "schedule": float(AUTHORIZATION_DECISION_STALE_SECONDS),
+    },
     "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": OUTBOX_SWEEP_SECONDS},
     # Webhook retries too far off for a countdown, lapsed leases, lost sends.
     "sweep-webhook-deliveries": {
