@@ -466,7 +466,8 @@ class Authorization(models.Model):
         PENDING = "pending", "Awaiting the program's decision"
 
     class RealtimeDecision(models.TextChoices):
-        """What the program's real-time decision came to (docs/realtime-decisions.md)."""
+        """What the program's real-time decision came to
+        (docs/realtime-decisions.md)."""
 
         NONE = "", "Not asked"
         PENDING = "pending", "Asked, no answer yet"

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from cards.services.realtime_decisions import DEFAULT_BUDGET_MS, MAX_BUDGET_MS
 from issuer.kernel.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -22,7 +23,6 @@ from issuer.kernel.admin import (
     admin_list_link,
     apply_each,
 )
-from cards.services.realtime_decisions import DEFAULT_BUDGET_MS, MAX_BUDGET_MS
 from issuer.kernel.errors import DomainError
 from webhooks.catalogue import SUBSCRIBABLE_EVENT_TYPES
 from webhooks.models import (

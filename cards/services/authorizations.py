@@ -4,10 +4,10 @@ Checks run in this order, each decline with its ISO 8583 response code and
 a human reason: card exists (14), not closed (46), not frozen/blocked/
 inactive (62), not expired and expiry matches (54), CVV matches (N7),
 spending controls (61 amounts, 57 not permitted), velocity rules (65), no
-fraud review on the card (59), available credit (51), then the program's real-time decision where the
-card's program registered an endpoint (`cards.services.realtime_decisions`:
-asked after the hold commits, with no transaction open). Every attempt is
-recorded.
+fraud review on the card (59), available credit (51), then the program's
+real-time decision where the card's program registered an endpoint
+(`cards.services.realtime_decisions`: asked after the hold commits, with no
+transaction open). Every attempt is recorded.
 
 Every control with a limit is decided where the credit limit is: the
 daily/monthly windows and velocity rules read the running counters

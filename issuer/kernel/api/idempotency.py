@@ -144,7 +144,7 @@ def idempotent(handler: Handler) -> Handler:
                         "A request with this Idempotency-Key is still in progress.",
                         code="idempotency_request_in_progress",
                         fields={HEADER: ["Still in progress: retry shortly."]},
-                    )
+                    ) from None
                 return _replay(earlier)
             response = _respond(view, handler, request, *args, **kwargs)
             if isinstance(response, FinishAfterCommit):
