@@ -375,3 +375,46 @@ def test_answer_bodies_are_json(receiver):
     receiver.script(("json", 0, 200, {"decision": "approve"}))
     answer = httpx.post(receiver.url, content=b"{}")
     assert json.loads(answer.text) == {"decision": "approve"}
+
+
+@pytest.mark.mysql_only
+def test_parallel_authorizations_while_the_program_thinks_never_exceed_the_limit(
+    receiver, make_partner, issue_card
+):
+    """Given a 10,000 limit and a program approving after 0.3 s, when 12
+    threads each authorize 1,500 at once, then exactly 6 are approved (each
+    hold committed before its wait, so none decides from stale credit) and
+    the account never goes past its limit."""
+    from threading import Barrier, Thread
+
+    from django.db import connection
+
+    made = program_with_card(make_partner, lambda: issue_card(limit=10_000))
+    Partner.objects.filter(pk=made.partner.pk).update(kind=Partner.Kind.PROGRAM_MANAGER)
+    made.partner.refresh_from_db()
+    _register(made, receiver.url, budget_ms=2000)
+    receiver.script(*[("json", 0.3, 200, {"decision": "approve"})] * 12)
+    barrier, statuses = Barrier(12), []
+
+    def authorize() -> None:
+        try:
+            barrier.wait()
+            authorization = authorization_create(
+                request=authorization_request(made.sandbox, amount=1_500),
+                partner=None,
+            )
+            statuses.append(authorization.status)
+        finally:
+            connection.close()
+
+    threads = [Thread(target=authorize) for _ in range(12)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == ["approved"] * 6 + ["declined"] * 6
+    assert len(receiver.requests) == 6  # declined locally: the program is not asked
+    assert _available(made) == 10_000 - 9_000
+    assert time.monotonic() - started < 12 * 0.3  # the waits overlap: no lock held
