@@ -39,6 +39,25 @@ EVENT_TYPE = "authorization.decision_requested"
 # Requests run on these threads so the wait is bounded as a whole (httpx's
 # timeout bounds each phase); a late one finishes on its own in the background.
 _asking = ThreadPoolExecutor(max_workers=32, thread_name_prefix="program-decision")
+# Whether any program registered an endpoint, re-read at most every few
+# seconds: while none has, an approval costs no extra statement.
+ANY_ENDPOINT_TTL_SECONDS = 5.0
+_any_endpoint: tuple[float, bool] = (0.0, False)
+
+
+def decision_endpoints_exist() -> bool:
+    global _any_endpoint
+    read_at, exists = _any_endpoint
+    if time.monotonic() - read_at > ANY_ENDPOINT_TTL_SECONDS:
+        exists = AuthorizationDecisionEndpoint.objects.exists()
+        _any_endpoint = (time.monotonic(), exists)
+    return exists
+
+
+def decision_endpoints_forget() -> None:
+    """Read again at the next authorization (after a change here, in tests)."""
+    global _any_endpoint
+    _any_endpoint = (0.0, False)
 
 
 def _budget(budget_ms: object) -> int:
@@ -85,6 +104,7 @@ def decision_endpoint_put(
         endpoint.budget_ms = budget_ms
         endpoint.default_approves = bool(default_approves)
         endpoint.save()
+    decision_endpoints_forget()
     return endpoint, secret
 
 
@@ -98,12 +118,15 @@ def decision_endpoint_rotate_secret(*, endpoint: AuthorizationDecisionEndpoint) 
 def decision_endpoint_delete(*, endpoint: AuthorizationDecisionEndpoint) -> None:
     """Stop asking: the program's authorizations are decided locally again."""
     endpoint.delete()
+    decision_endpoints_forget()
 
 
 class WebhooksDecider:
     """Finds a program's endpoint and asks it (cards' `ProgramDecider`)."""
 
     def target_for(self, *, account_id: int) -> ProgramTarget | None:
+        if not decision_endpoints_exist():
+            return None
         row = (
             AuthorizationDecisionEndpoint.objects.filter(
                 partner__cardholders__credit_accounts__id=account_id,
