@@ -381,12 +381,17 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
 
 @pytest.fixture(autouse=True)
 def _forget_cached_program_accounts() -> Iterator[None]:
-    """Each test's database starts empty; cached ledger rows would be stale."""
+    """Each test's database starts empty; per-process caches of its rows
+    (ledger program accounts, whether any program decides in real time)
+    would be stale."""
     from accounts.chart import program_accounts_cache_clear
+    from webhooks.services.decisions import decision_endpoints_forget
 
     program_accounts_cache_clear()
+    decision_endpoints_forget()
     yield
     program_accounts_cache_clear()
+    decision_endpoints_forget()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -146,6 +146,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "webhooks.enable_webhookendpoint",
         "webhooks.view_webhookdelivery",
         "webhooks.replay_webhookdelivery",
+        # Programs' real-time authorization decision endpoints.
+        "webhooks.view_authorizationdecisionendpoint",
+        "webhooks.add_authorizationdecisionendpoint",
+        "webhooks.change_authorizationdecisionendpoint",
+        "webhooks.delete_authorizationdecisionendpoint",
     ),
 }
 

@@ -1,5 +1,6 @@
 """Partner API for card transactions: one APIView per operation, thin."""
 
+from functools import partial
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -13,7 +14,7 @@ from accounts.models import Scope
 from cards.models import Authorization, Capture, Channel, Refund
 from cards.security import pan_fingerprint
 from cards.selectors import authorizations_for_partner, cards_for_partner
-from cards.services.authorizations import AuthorizationRequest, authorization_create
+from cards.services.authorizations import AuthorizationRequest, authorization_decide
 from cards.services.clearing import (
     authorization_capture,
     authorization_reverse,
@@ -21,7 +22,8 @@ from cards.services.clearing import (
     refund_create,
     unlinked_refund_sender_check,
 )
-from issuer.kernel.api.idempotency import idempotent
+from cards.services.realtime_decisions import authorization_decision_await
+from issuer.kernel.api.idempotency import FinishAfterCommit, idempotent
 from issuer.kernel.api.views import get_by_public_id
 from issuer.kernel.errors import InvalidInput, NotFound
 from issuer.kernel.money import MAX_AMOUNT
@@ -49,6 +51,28 @@ class AuthorizationOutputSerializer(serializers.Serializer):
     currency = serializers.CharField()
     card_id = serializers.SerializerMethodField()
     account_id = serializers.SerializerMethodField()
+    approved_amount = serializers.SerializerMethodField(
+        help_text="What was approved: `amount`, less on a partial approval "
+        "(response code 10), 0 when declined."
+    )
+    realtime_decision = serializers.SerializerMethodField(
+        help_text="The card program's real-time decision, or null when not asked."
+    )
+
+    def get_approved_amount(self, authorization: Authorization) -> int:
+        if authorization.status != Authorization.Status.APPROVED:
+            return 0
+        return authorization.approved_amount or authorization.amount
+
+    def get_realtime_decision(
+        self, authorization: Authorization
+    ) -> dict[str, Any] | None:
+        if not authorization.realtime_decision:
+            return None
+        return {
+            "outcome": authorization.realtime_decision,
+            "latency_ms": authorization.realtime_latency_ms,
+        }
 
     def get_card_id(self, authorization: Authorization) -> str | None:
         return str(authorization.card.public_id) if authorization.card else None
@@ -122,7 +146,7 @@ class AuthorizationCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         merchant = data["merchant"]
-        authorization = authorization_create(
+        authorization = authorization_decide(
             request=AuthorizationRequest(
                 pan=data["pan"],
                 expiry=data["expiry"],
@@ -137,10 +161,20 @@ class AuthorizationCreateApi(APIView):
             ),
             partner=request_partner(request),
         )
-        return Response(
-            AuthorizationOutputSerializer(authorization).data,
-            status=status.HTTP_201_CREATED,
-        )
+        if authorization.status == Authorization.Status.PENDING:
+            # Its program decides once the hold has committed (no lock held).
+            return FinishAfterCommit(
+                partial(_authorization_created, authorization=authorization)
+            )
+        return _authorization_created(authorization=authorization)
+
+
+def _authorization_created(*, authorization: Authorization) -> Response:
+    authorization = authorization_decision_await(authorization=authorization)
+    return Response(
+        AuthorizationOutputSerializer(authorization).data,
+        status=status.HTTP_201_CREATED,
+    )
 
 
 def authorization_for(request: Request, authorization_id: Any) -> Authorization:

@@ -496,6 +496,19 @@ class Authorization(models.Model):
     class Status(models.TextChoices):
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
+        PENDING = "pending", "Awaiting the program's decision"
+
+    class RealtimeDecision(models.TextChoices):
+        """What the program's real-time decision came to
+        (docs/realtime-decisions.md)."""
+
+        NONE = "", "Not asked"
+        PENDING = "pending", "Asked, no answer yet"
+        APPROVED = "approved", "Approved by the program"
+        DECLINED = "declined", "Declined by the program"
+        PARTIAL = "partial", "Approved for a lower amount by the program"
+        TIMEOUT_DEFAULT = "timeout-default", "No answer in time: default applied"
+        ERROR_DEFAULT = "error-default", "Failed answer: default applied"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     partner = models.ForeignKey(
@@ -540,6 +553,21 @@ class Authorization(models.Model):
     reversed_amount = models.BigIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # The program's real-time decision, when its program asks for one.
+    realtime_decision = models.CharField(
+        max_length=16, choices=RealtimeDecision.choices, blank=True, default=""
+    )
+    realtime_default_approves = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="The program's default when it was asked (for the sweeper).",
+    )
+    realtime_latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    approved_amount = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set on a partial approval: the lower amount approved.",
+    )
 
     class Meta:
         indexes = [
@@ -553,8 +581,31 @@ class Authorization(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status="declined", hold__isnull=True)
-                | Q(status="approved", hold__isnull=False),
+                | Q(status__in=["approved", "pending"], hold__isnull=False)
+                | Q(
+                    status="declined",
+                    hold__isnull=False,
+                    realtime_decision__in=[
+                        "declined",
+                        "timeout-default",
+                        "error-default",
+                    ],
+                ),
                 name="cards_authorization_approved_has_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", realtime_decision="pending")
+                | (~Q(status="pending") & ~Q(realtime_decision="pending")),
+                name="cards_authorization_pending_awaits_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | Q(
+                    realtime_decision="partial",
+                    approved_amount__gt=0,
+                    approved_amount__lt=F("amount"),
+                ),
+                name="cards_authorization_partial_amount_below_requested",
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from cards.services.realtime_decisions import DEFAULT_BUDGET_MS, MAX_BUDGET_MS
 from issuer.kernel.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -22,8 +23,19 @@ from issuer.kernel.admin import (
     admin_list_link,
     apply_each,
 )
+from issuer.kernel.errors import DomainError
 from webhooks.catalogue import SUBSCRIBABLE_EVENT_TYPES
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import (
+    AuthorizationDecisionEndpoint,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from webhooks.services.decisions import (
+    MIN_BUDGET_MS,
+    decision_endpoint_delete,
+    decision_endpoint_put,
+)
 from webhooks.services.delivery import webhook_delivery_replay
 from webhooks.services.endpoints import (
     webhook_endpoint_create,
@@ -281,3 +293,70 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
             done_message="{} delivery(ies) replayed.",
             apply=lambda delivery: webhook_delivery_replay(delivery=delivery),
         )
+
+
+class DecisionEndpointForm(forms.ModelForm):
+    """Program admins register or change a program's decision endpoint with
+    the same checks as the partner API."""
+
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    budget_ms = forms.IntegerField(
+        min_value=MIN_BUDGET_MS, max_value=MAX_BUDGET_MS, initial=DEFAULT_BUDGET_MS
+    )
+
+    class Meta:
+        model = AuthorizationDecisionEndpoint
+        fields = ("partner", "url", "budget_ms", "default_approves")
+
+    def clean_url(self) -> str:
+        try:
+            return url_check(self.cleaned_data["url"])
+        except UrlRefused as refused:
+            raise forms.ValidationError(refused.message) from None
+
+
+@admin.register(AuthorizationDecisionEndpoint)
+class AuthorizationDecisionEndpointAdmin(admin.ModelAdmin):
+    """Every change goes through the service; the secret is shown once, when
+    made, to hand over, and never again."""
+
+    form = DecisionEndpointForm
+    list_display = ("partner", "url", "budget_ms", "default_approves", "updated_at")
+    list_select_related = ("partner",)
+    search_fields = ("url", "partner__name", "public_id")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Any = None
+    ) -> tuple[str, ...]:
+        return ("partner",) if obj is not None else ()
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: AuthorizationDecisionEndpoint,
+        form: forms.ModelForm,
+        change: bool,
+    ) -> None:
+        data = form.cleaned_data
+        try:
+            saved, secret = decision_endpoint_put(
+                partner=obj.partner,
+                url=data["url"],
+                budget_ms=data["budget_ms"],
+                default_approves=data["default_approves"],
+            )
+        except DomainError as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return
+        obj.pk, obj.public_id = saved.pk, saved.public_id
+        if secret is not None:
+            self.message_user(
+                request,
+                f"Signing secret, shown this once (give it to the partner): {secret}",
+                messages.WARNING,
+            )
+
+    def delete_model(
+        self, request: HttpRequest, obj: AuthorizationDecisionEndpoint
+    ) -> None:
+        decision_endpoint_delete(endpoint=obj)

@@ -13,12 +13,16 @@ class WebhooksConfig(AppConfig):
     name = "webhooks"
 
     def ready(self) -> None:
+        from cards.services.realtime_decisions import program_decider_register
         from issuer.kernel.outbox import consumer_register
         from webhooks import tasks  # registers the tasks in every process
         from webhooks.catalogue import INTERNAL_EVENT_TYPES
+        from webhooks.services.decisions import WebhooksDecider
 
         consumer_register(
             event_types=INTERNAL_EVENT_TYPES,
             task_name=tasks.fan_out.name,
             batch=True,
         )
+        # Programs' real-time authorization decisions (cards asks through it).
+        program_decider_register(WebhooksDecider())

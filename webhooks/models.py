@@ -187,3 +187,39 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of delivery {self.delivery_id}"
+
+
+class AuthorizationDecisionEndpoint(models.Model):
+    """A program manager's real-time authorization decision endpoint: one per
+    program. Its secret is sealed like a webhook secret (`secret_box`, the
+    row's public id as context) and signs each request as webhooks do.
+
+    `budget_ms` is how long an authorization waits for the answer (at most
+    2 s); `default_approves` is what applies when none comes in time or it
+    cannot be read (docs/realtime-decisions.md).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partner = models.OneToOneField(
+        Partner, on_delete=models.CASCADE, related_name="decision_endpoint"
+    )
+    url = models.URLField(max_length=500)
+    key_id = models.CharField(max_length=32)
+    ciphertext = models.BinaryField()
+    budget_ms = models.PositiveIntegerField(default=1000)
+    default_approves = models.BooleanField(
+        default=False, help_text="Approve when no valid answer comes in time."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_ms__gte=50, budget_ms__lte=2000),
+                name="webhooks_authorizationdecisionendpoint_budget_bounded",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} decides at {self.url}"

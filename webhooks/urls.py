@@ -2,9 +2,19 @@
 
 from django.urls import path
 
-from webhooks import apis
+from webhooks import apis, apis_decisions
 
 urlpatterns = [
+    path(
+        "authorization-decision-endpoint",
+        apis_decisions.DecisionEndpointApi.as_view(),
+        name="authorization-decision-endpoint",
+    ),
+    path(
+        "authorization-decision-endpoint/rotate-secret",
+        apis_decisions.DecisionEndpointRotateSecretApi.as_view(),
+        name="authorization-decision-endpoint-rotate-secret",
+    ),
     path(
         "webhook-endpoints",
         apis.WebhookEndpointListCreateApi.as_view(),

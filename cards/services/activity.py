@@ -224,6 +224,26 @@ def activity_release(
     )
 
 
+def activity_uncount_approval(
+    *, card_id: int, account_id: int, amount: int, at: datetime.datetime
+) -> None:
+    """Take back an approval counted at `at` that did not stand (its program
+    declined it): its count and its amount, from every bucket, in one update.
+
+    Call it under the credit account's row lock, like the count itself.
+    """
+    condition = Q()
+    for scope, owner_id, granularity, start in _buckets(
+        card_id=card_id, account_id=account_id, at=at
+    ):
+        condition |= Q(
+            scope=scope, owner_id=owner_id, granularity=granularity, bucket_start=start
+        )
+    ActivityCounter.objects.filter(condition).update(
+        count=Greatest(F("count") - 1, 0), amount=Greatest(F("amount") - amount, 0)
+    )
+
+
 def activity_counters_prune(*, now: datetime.datetime | None = None) -> int:
     """Delete buckets past their retention, in batches; return how many."""
     now = now or timezone.now()

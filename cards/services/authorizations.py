@@ -4,8 +4,10 @@ Checks run in this order, each decline with its ISO 8583 response code and
 a human reason: card exists (14), not closed (46), not frozen/blocked/
 inactive (62), not expired and expiry matches (54), CVV matches (N7),
 spending controls (61 amounts, 57 not permitted), velocity rules (65), no
-fraud review on the card (59), available credit (51). Every attempt is
-recorded.
+fraud review on the card (59), available credit (51), then the program's
+real-time decision where the card's program registered an endpoint
+(`cards.services.realtime_decisions`: asked after the hold commits, with no
+transaction open). Every attempt is recorded.
 
 Every control with a limit is decided where the credit limit is: the
 daily/monthly windows and velocity rules read the running counters
@@ -47,6 +49,11 @@ from cards.services.activity import (
     trailing_window,
 )
 from cards.services.lifecycle import card_block_for_cvv, expiry_is_past
+from cards.services.realtime_decisions import (
+    ProgramTarget,
+    authorization_decision_await,
+    program_target_for,
+)
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.outbox import event_publish
 
@@ -274,11 +281,24 @@ def _decision_lock(card: Card) -> LockedCredit:
     return credit_account_lock_with_balance(account_id=card.account_id)
 
 
-@atomic_with_retry
 def authorization_create(
     *, request: AuthorizationRequest, partner: Partner | None
 ) -> Authorization:
-    """Decide, hold when approved, record the attempt and publish it."""
+    """Decide, hold when approved, record the attempt and publish it; where
+    the card's program decides in real time, ask it once the hold has
+    committed and apply its answer. Call it with no transaction open."""
+    authorization = authorization_decide(request=request, partner=partner)
+    return authorization_decision_await(authorization=authorization)
+
+
+@atomic_with_retry
+def authorization_decide(
+    *, request: AuthorizationRequest, partner: Partner | None
+) -> Authorization:
+    """Decide from local state, hold when approved, record the attempt and
+    publish it; one transaction. An approval that its program is still to
+    decide is left `pending` (its hold placed and counted), unpublished:
+    `authorization_decision_await` finishes it once this has committed."""
     now = timezone.now()
     public_id = uuid.uuid4()
     card = _card_for(request.pan)
@@ -325,6 +345,8 @@ def authorization_create(
                     at=now,
                 )
 
+    # The program decides last, outside this transaction (realtime_decisions).
+    program = program_target_for(account_id=card.account_id) if hold and card else None
     authorization = Authorization.objects.create(
         public_id=public_id,
         partner=partner,
@@ -345,12 +367,30 @@ def authorization_create(
         hold=hold,
         created_at=now,
     )
+    if program is not None:
+        return _await_program(authorization, program)
     event_publish(
         type=f"authorization.{authorization.status}",
         aggregate_type="authorization",
         aggregate_id=str(authorization.public_id),
         payload=authorization_event_payload(authorization),
     )
+    return authorization
+
+
+def _await_program(
+    authorization: Authorization, program: ProgramTarget
+) -> Authorization:
+    """Leave the approval pending for its program (held and counted, not
+    published), with the default the sweeper applies if nobody finishes it."""
+    changes = {
+        "status": Authorization.Status.PENDING,
+        "realtime_decision": Authorization.RealtimeDecision.PENDING,
+        "realtime_default_approves": program.default_approves,
+    }
+    Authorization.objects.filter(pk=authorization.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(authorization, name, value)
     return authorization
 
 

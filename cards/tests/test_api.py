@@ -36,6 +36,8 @@ def test_an_approval_has_the_contract_shape(partner_client, test_card):
         "currency",
         "card_id",
         "account_id",
+        "approved_amount",
+        "realtime_decision",
     }
     assert (body["status"], body["response_code"], body["amount"]) == (
         "approved",

@@ -387,7 +387,17 @@ UNAUTHORIZED_CAPTURE_MAX_AMOUNT = env.int(
 UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD = env.int(
     "UNAUTHORIZED_CAPTURE_DAILY_MAX_PER_CARD", default=100_000
 )
+# Seconds after which an authorization still awaiting its program's real-time
+# decision (the process waiting for it died) is finalized by the program's
+# default, by a beat task running as often (docs/realtime-decisions.md).
+AUTHORIZATION_DECISION_STALE_SECONDS = env.int(
+    "AUTHORIZATION_DECISION_STALE_SECONDS", default=30
+)
 CELERY_BEAT_SCHEDULE = {
+    "resolve-stale-program-decisions": {
+        "task": "cards.resolve_stale_program_decisions",
+        "schedule": float(AUTHORIZATION_DECISION_STALE_SECONDS),
+    },
     "sweep-outbox": {"task": "kernel.sweep_outbox", "schedule": OUTBOX_SWEEP_SECONDS},
     # Webhook retries too far off for a countdown, lapsed leases, lost sends.
     "sweep-webhook-deliveries": {

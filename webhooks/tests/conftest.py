@@ -11,8 +11,17 @@ from django.utils import timezone
 
 from accounts.models import Cardholder, Partner
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.services.decisions import decision_endpoints_forget
 from webhooks.services.endpoints import webhook_endpoint_create
 from webhooks.tests.receiver import Receiver
+
+
+@pytest.fixture(autouse=True)
+def _fresh_decision_endpoints() -> Iterator[None]:
+    """Each test reads which programs decide in real time afresh."""
+    decision_endpoints_forget()
+    yield
+    decision_endpoints_forget()
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 It records every POST (arrival time, headers, raw body) and answers each
 from a script of behaviours, in order (one script for all requests, or one
 per marker found in the body): a status code, ("slow", seconds,
-status) or "hang" (hold the request until the test ends). When the script
-runs out it answers 200.
+status), ("json", seconds, status, body) (a JSON answer after a delay) or
+"hang" (hold the request until the test ends). When the script runs out
+it answers 200.
 """
 
 import json
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Behaviour = int | str | tuple[str, float, int]
+Behaviour = int | str | tuple[str, float, int] | tuple[str, float, int, Any]
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,15 @@ class Receiver:
                     )
                     behaviour = receiver._next_behaviour(body)
                     receiver._arrived.notify_all()
-                status = receiver._perform(behaviour)
-                if status is None:
+                answer = receiver._perform(behaviour)
+                if answer is None:
                     return
+                status, content_type, payload = answer
                 self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(f"answered {status}".encode())
+                self.wfile.write(payload)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -62,16 +65,21 @@ class Receiver:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def _perform(self, behaviour: Behaviour) -> int | None:
+    def _perform(self, behaviour: Behaviour) -> tuple[int, str, bytes] | None:
         if behaviour == "hang":
             self._release.wait(timeout=60)
             return None
-        if isinstance(behaviour, tuple):
-            _, seconds, status = behaviour
+        if isinstance(behaviour, tuple) and behaviour[0] == "json":
+            _, seconds, status, body = behaviour  # type: ignore[misc]
             time.sleep(seconds)
-            return status
-        assert isinstance(behaviour, int)
-        return behaviour
+            return status, "application/json", json.dumps(body).encode()
+        if isinstance(behaviour, tuple):
+            _, seconds, status = behaviour  # type: ignore[misc]
+            time.sleep(seconds)
+        else:
+            assert isinstance(behaviour, int)
+            status = behaviour
+        return status, "text/plain", f"answered {status}".encode()
 
     def _next_behaviour(self, body: bytes) -> Behaviour:
         for marker, script in self._scripts_for.items():

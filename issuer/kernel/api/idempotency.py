@@ -3,6 +3,12 @@
 Same key and body: the stored response, once, whatever the concurrency.
 Same key, another body: 409. The effect and the stored response share one
 transaction (see IdempotencyRecord), retried whole on lock conflicts.
+
+A handler whose work must finish outside any transaction (an authorization
+its card program decides in real time) returns `FinishAfterCommit`: its
+first transaction commits with the key marked in progress (a repeat meanwhile
+is a 409), the rest runs with no transaction open, and its response is
+stored under the key in a second transaction.
 """
 
 import hashlib
@@ -26,6 +32,20 @@ REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 
 Handler = Callable[..., Response]
+IN_PROGRESS = 0  # response_status of a key whose request has not finished
+
+
+class FinishAfterCommit(Response):
+    """Not the response yet: `finish` makes it, once the handler's
+    transaction has committed, with no transaction open."""
+
+    def __init__(self, finish: Callable[[], Response]) -> None:
+        super().__init__(status=202)
+        self.finish = finish
+
+
+def _finish_without_key(response: Response) -> Response:
+    return response.finish() if isinstance(response, FinishAfterCommit) else response
 
 
 def _fingerprint(request: Request) -> str:
@@ -77,6 +97,13 @@ def _replay(record: IdempotencyRecord) -> Response:
     )
 
 
+@atomic_with_retry
+def _store(*, owner: str, key: str, response: Response) -> None:
+    IdempotencyRecord.objects.filter(
+        owner=owner, key=key, response_status=IN_PROGRESS
+    ).update(response_status=response.status_code, response_body=_storable(response))
+
+
 def idempotent(handler: Handler) -> Handler:
     """Decorate an APIView `post` so it honours the `Idempotency-Key` header."""
 
@@ -84,7 +111,9 @@ def idempotent(handler: Handler) -> Handler:
     def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
-            return _respond_once(view, handler, request, *args, **kwargs)
+            return _finish_without_key(
+                _respond_once(view, handler, request, *args, **kwargs)
+            )
         if not key or len(key) > MAX_KEY_LENGTH:
             raise InvalidInput.for_field(
                 HEADER, f"Must be 1 to {MAX_KEY_LENGTH} characters."
@@ -99,7 +128,7 @@ def idempotent(handler: Handler) -> Handler:
                         owner=owner,
                         key=key,
                         request_fingerprint=fingerprint,
-                        response_status=0,
+                        response_status=IN_PROGRESS,
                         response_body={},
                     )
             except IntegrityError:
@@ -110,8 +139,16 @@ def idempotent(handler: Handler) -> Handler:
                         code="idempotency_key_reused",
                         fields={HEADER: ["Already used with a different body."]},
                     ) from None
+                if earlier.response_status == IN_PROGRESS:
+                    raise Conflict(
+                        "A request with this Idempotency-Key is still in progress.",
+                        code="idempotency_request_in_progress",
+                        fields={HEADER: ["Still in progress: retry shortly."]},
+                    ) from None
                 return _replay(earlier)
             response = _respond(view, handler, request, *args, **kwargs)
+            if isinstance(response, FinishAfterCommit):
+                return response  # the key stays in progress until it finishes
             if response.status_code >= 500:
                 transaction.set_rollback(True)
                 return response
@@ -120,7 +157,13 @@ def idempotent(handler: Handler) -> Handler:
             record.save(update_fields=["response_status", "response_body"])
             return response
 
-        return run_once()
+        response = run_once()
+        if not isinstance(response, FinishAfterCommit):
+            return response
+        final = response.finish()
+        if final.status_code < 500:
+            _store(owner=owner, key=key, response=final)
+        return final
 
     wrapper.is_idempotent = True  # type: ignore[attr-defined]
     return wrapper

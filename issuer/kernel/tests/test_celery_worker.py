@@ -41,6 +41,7 @@ def test_scheduled_tasks_are_not_acks_late_so_a_long_run_is_never_handed_out_twi
         "kernel.sweep_outbox",
         "cards.expire_stale_holds",
         "cards.prune_activity_counters",
+        "cards.resolve_stale_program_decisions",
         "accounts.run_billing",
         "accounts.settle_payments",
         "accounts.recalculate_credit_scores_nightly",
