@@ -60,7 +60,7 @@ class CardSecrets:
     last_four: str
     pan: str
     cvv: str
-    expiry: str = ""
+    expiry: str = ""  # MM/YY, as requests carry it
 
     def __repr__(self) -> str:
         return f"CardSecrets(card_id={self.card_id!r}, last_four={self.last_four!r})"
@@ -97,7 +97,7 @@ def card_secrets_all() -> list[CardSecrets]:
                 last_four=pan[-4:],
                 pan=pan,
                 cvv=cvv_generate(pan=pan, expiry=expiry),
-                expiry=expiry,
+                expiry=f"{expiry[:2]}/{expiry[2:]}",  # the API's MM/YY
             )
         )
     return secrets
