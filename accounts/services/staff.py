@@ -108,29 +108,40 @@ def staff_roles_set(
     unknown = wanted - set(STAFF_ROLES)
     if unknown:
         raise InvalidInput.for_field("roles", f"Not a staff role: {sorted(unknown)}.")
+    refusal: tuple[str, Forbidden] | None = None
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         current = _role_names(locked)
         changed = wanted ^ current
+        grantable = staff_roles_grantable(actor=actor)
         if not changed:
             return locked
         if locked.pk == actor.pk:
-            _refuse(actor, locked, "own roles", request)
-            raise Forbidden("Nobody changes their own roles.", code="own_access")
-        grantable = staff_roles_grantable(actor=actor)
-        if not staff_may_manage(actor=actor, user=locked) or changed - grantable:
-            _refuse(actor, locked, f"roles {sorted(changed - grantable)}", request)
-            raise Forbidden(
-                "You may not give or take away these roles.", code="role_not_grantable"
+            refusal = (
+                "own roles",
+                Forbidden("Nobody changes their own roles.", code="own_access"),
             )
-        locked.groups.set(Group.objects.filter(name__in=wanted))
-        audit_record(
-            action=AuditEvent.Action.PERMISSION_CHANGE,
-            actor=actor,
-            request=request,
-            target=locked,
-            details={"before": sorted(current), "after": sorted(wanted)},
-        )
+        elif not staff_may_manage(actor=actor, user=locked) or changed - grantable:
+            refusal = (
+                f"roles {sorted(changed - grantable)}",
+                Forbidden(
+                    "You may not give or take away these roles.",
+                    code="role_not_grantable",
+                ),
+            )
+        else:
+            locked.groups.set(Group.objects.filter(name__in=wanted))
+            audit_record(
+                action=AuditEvent.Action.PERMISSION_CHANGE,
+                actor=actor,
+                request=request,
+                target=locked,
+                details={"before": sorted(current), "after": sorted(wanted)},
+            )
+    if refusal is not None:
+        # Recorded outside the refused change's transaction, so it stays.
+        _refuse(actor, locked, refusal[0], request)
+        raise refusal[1]
     return locked
 
 
