@@ -23,13 +23,11 @@ from accounts.services.portal_access import portal_activation_code_issue
 from accounts.services.staff import (
     staff_credentials_may_reset,
     staff_may_manage,
+    staff_roles_change_refusal,
     staff_roles_grantable,
-    staff_roles_set,
     staff_second_factor_reset,
 )
-from issuer.kernel.audit import audit_record
 from issuer.kernel.errors import DomainError, Forbidden
-from issuer.kernel.models import AuditEvent
 
 # Fields of one's own account that nobody changes on their own page.
 OWN_ACCESS_FIELDS = (
@@ -48,8 +46,8 @@ class UserAdmin(DjangoUserAdmin):
     Only a superuser sees or grants superuser status and per-user
     permissions, or edits a superuser. Nobody changes their own access
     (roles, flags, permissions: read-only on one's own page). Others' roles
-    are offered only as far as the signed-in user may grant them, and go
-    through `staff_roles_set`; a member holding a role the signed-in user
+    are offered only as far as the signed-in user may grant them, and are
+    checked by `staff_roles_change_refusal`; a member holding a role the signed-in user
     could not grant is read-only to them. Resetting a password needs
     `accounts.reset_staff_credentials`, and never one's own (the password
     change page asks for the old one).
@@ -113,20 +111,19 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(
         self, request: HttpRequest, form: Any, formsets: Any, change: bool
     ) -> None:
-        """Roles go through `staff_roles_set` (checked and audited)."""
-        groups = form.cleaned_data.pop("groups", None)
-        super().save_related(request, form, formsets, change)
-        if groups is None:
-            return
-        try:
-            staff_roles_set(
+        """Roles change only as `staff_roles_change_refusal` allows; the
+        admin's audit trail records the change (issuer/kernel/admin_audit.py)."""
+        groups = form.cleaned_data.get("groups")
+        if groups is not None and form.instance.pk is not None:
+            refusal = staff_roles_change_refusal(
                 actor=request.user,  # type: ignore[arg-type]
                 user=form.instance,
-                roles=[group.name for group in groups],
-                request=request,
+                current=set(form.instance.groups.values_list("name", flat=True)),
+                wanted={group.name for group in groups},
             )
-        except Forbidden as error:
-            raise PermissionDenied(error.message) from error
+            if refusal is not None:
+                raise PermissionDenied(refusal[1].message)
+        super().save_related(request, form, formsets, change)
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
@@ -138,23 +135,9 @@ class UserAdmin(DjangoUserAdmin):
             actor=request.user,  # type: ignore[arg-type]
             user=user,
         ):
-            audit_record(
-                action=AuditEvent.Action.PASSWORD_CHANGE,
-                outcome=AuditEvent.Outcome.DENIED,
-                request=request,
-                target=user,
-                details={"reset_by_staff": True},
-            )
-            raise PermissionDenied
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            audit_record(
-                action=AuditEvent.Action.PASSWORD_CHANGE,
-                request=request,
-                target=user,
-                details={"reset_by_staff": True},
-            )
-        return response
+            raise PermissionDenied  # audited as denied by admin_audit.py
+        # The admin's audit trail records the reset (admin_audit.py).
+        return super().user_change_password(request, id, form_url)
 
 
 admin.site.unregister(TOTPDevice)

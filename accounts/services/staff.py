@@ -112,24 +112,10 @@ def staff_roles_set(
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         current = _role_names(locked)
-        changed = wanted ^ current
-        grantable = staff_roles_grantable(actor=actor)
-        if not changed:
-            return locked
-        if locked.pk == actor.pk:
-            refusal = (
-                "own roles",
-                Forbidden("Nobody changes their own roles.", code="own_access"),
-            )
-        elif not staff_may_manage(actor=actor, user=locked) or changed - grantable:
-            refusal = (
-                f"roles {sorted(changed - grantable)}",
-                Forbidden(
-                    "You may not give or take away these roles.",
-                    code="role_not_grantable",
-                ),
-            )
-        else:
+        refusal = staff_roles_change_refusal(
+            actor=actor, user=locked, current=current, wanted=wanted
+        )
+        if refusal is None and wanted != current:
             locked.groups.set(Group.objects.filter(name__in=wanted))
             audit_record(
                 action=AuditEvent.Action.PERMISSION_CHANGE,
@@ -143,6 +129,31 @@ def staff_roles_set(
         _refuse(actor, locked, refusal[0], request)
         raise refusal[1]
     return locked
+
+
+def staff_roles_change_refusal(
+    *, actor: User, user: User, current: set[str], wanted: set[str]
+) -> tuple[str, Forbidden] | None:
+    """Why `actor` may not change `user`'s roles from `current` to `wanted`
+    (what, and the error to raise), or None when they may."""
+    changed = wanted ^ current
+    if not changed:
+        return None
+    if user.pk == actor.pk:
+        return (
+            "own roles",
+            Forbidden("Nobody changes their own roles.", code="own_access"),
+        )
+    grantable = staff_roles_grantable(actor=actor)
+    if not staff_may_manage(actor=actor, user=user) or changed - grantable:
+        return (
+            f"roles {sorted(changed - grantable)}",
+            Forbidden(
+                "You may not give or take away these roles.",
+                code="role_not_grantable",
+            ),
+        )
+    return None
 
 
 def staff_password_reset(
