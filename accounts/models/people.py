@@ -10,7 +10,7 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         permissions = [
             ("grant_staff_roles", "Give or take away the lower staff roles"),
             (

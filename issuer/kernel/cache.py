@@ -14,11 +14,10 @@ from django.core.cache.backends.redis import RedisCache
 class PrefixedRedisCache(RedisCache):
     """`RedisCache` whose `clear()` removes only this cache's keys."""
 
-    def clear(self) -> bool:
-        client = self._cache.get_client(write=True)
+    def clear(self) -> None:
+        client = self._cache.get_client(write=True)  # type: ignore[attr-defined]
         # Django's default key function makes "<prefix>:<version>:<key>".
         pattern = f"{self.key_prefix}:*"
         keys: list[Any] = list(client.scan_iter(match=pattern, count=1000))
         for start in range(0, len(keys), 500):
             client.delete(*keys[start : start + 500])
-        return True
