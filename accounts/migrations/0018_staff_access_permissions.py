@@ -4,14 +4,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0017_notification_more_kinds'),
+        ("accounts", "0017_notification_more_kinds"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='user',
-            options={'permissions': [('grant_staff_roles', 'Give or take away the lower staff roles'), ('reset_staff_credentials', "Reset another staff member's password or second factor")], 'verbose_name': 'user', 'verbose_name_plural': 'users'},
+            name="user",
+            options={
+                "permissions": [
+                    ("grant_staff_roles", "Give or take away the lower staff roles"),
+                    (
+                        "reset_staff_credentials",
+                        "Reset another staff member's password or second factor",
+                    ),
+                ],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+            },
         ),
     ]
