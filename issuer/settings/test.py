@@ -58,13 +58,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_HOSTS = True
 
-# The shared cache is real Redis, as in production. Each test process has its
-# own key prefix, so parallel processes (and other checkouts on this Redis)
-# never see or clear each other's counters.
+# The shared cache is real Redis, as in production. Each test run (and each
+# xdist worker) has its own key prefix, so parallel runs (and other checkouts
+# on this Redis) never see or clear each other's counters, while the
+# servers and workers a test starts (child processes, which inherit the
+# environment) share the test's prefix.
+_CACHE_RUN = os.environ.setdefault("ISSUER_TEST_CACHE_RUN", str(os.getpid()))
 CACHES = {
     "default": redis_cache(  # noqa: F405
         env("TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"),
         key_prefix=f"issuer-test-{env('PYTEST_XDIST_WORKER', default='main')}-"
-        f"{os.getpid()}",
+        f"{_CACHE_RUN}",
     )
 }
