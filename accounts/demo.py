@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import CreditAccount, CreditLimitProposal, CreditScore
 from accounts.roles import (
+    ACCESS_ADMIN,
     CREDIT_OFFICER,
     FRAUD_ANALYST,
     FRAUD_SUPERVISOR,
@@ -28,6 +29,7 @@ DEMO_STAFF = {
     "supervisor": FRAUD_SUPERVISOR,
     "credit": CREDIT_OFFICER,
     "admin": PROGRAM_ADMIN,
+    "access": ACCESS_ADMIN,
 }
 
 

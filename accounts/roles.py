@@ -3,6 +3,20 @@
 Cardholder and partner are identities, not staff roles. Each role is a
 Django group; `roles_sync` makes the groups match this matrix and is run by
 data migrations whenever an app adds models or permissions.
+
+Who may change whose access (accounts/services/staff.py enforces it):
+- nobody changes their own roles, permissions or staff, active and
+  superuser flags, superusers included;
+- holders of `accounts.grant_staff_roles` (program admins and access
+  administrators) give and take away the roles in ROLES_GRANTABLE_BY_STAFF,
+  to and from others only; program admin and access administrator are
+  granted by a superuser only;
+- holders of `accounts.reset_staff_credentials` (access administrators)
+  reset another staff member's password or second factor;
+- a non-superuser acts on another staff member only when every role that
+  member holds is one they could have granted (never a superuser, never a
+  peer or a higher role);
+and every such change lands in the audit trail.
 """
 
 from typing import Any
@@ -12,6 +26,7 @@ FRAUD_ANALYST = "Fraud analyst"
 FRAUD_SUPERVISOR = "Fraud supervisor"
 CREDIT_OFFICER = "Credit officer"
 PROGRAM_ADMIN = "Program admin"
+ACCESS_ADMIN = "Access administrator"
 
 STAFF_ROLES = (
     SUPPORT_AGENT,
@@ -19,6 +34,16 @@ STAFF_ROLES = (
     FRAUD_SUPERVISOR,
     CREDIT_OFFICER,
     PROGRAM_ADMIN,
+    ACCESS_ADMIN,
+)
+
+# The roles staff with `accounts.grant_staff_roles` may give or take away;
+# the two roles that manage staff only a superuser grants.
+ROLES_GRANTABLE_BY_STAFF = (
+    SUPPORT_AGENT,
+    FRAUD_ANALYST,
+    FRAUD_SUPERVISOR,
+    CREDIT_OFFICER,
 )
 
 # "app_label.codename" per role. Permissions whose models do not exist yet
@@ -103,12 +128,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "cards.resolve_dispute",
     ),
     # Runs the program: BINs, products, velocity rules, partners, staff
-    # (with their second factors and lockouts), partners' webhook endpoints;
-    # reads the audit trail.
+    # (adds them and gives them the lower roles; lifts lockouts), partners'
+    # webhook endpoints; reads the audit trail. Resets no one's password or
+    # second factor (the access administrator does).
     PROGRAM_ADMIN: (
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        "accounts.grant_staff_roles",
         "accounts.view_partner",
         "accounts.add_partner",
         "accounts.change_partner",
@@ -133,10 +160,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "dashboards.view_impactassumptions",
         "dashboards.change_impactassumptions",
         "kernel.view_auditevent",
-        # Reset a staff member's second factor (they enrol again) and lift a
-        # login lockout.
+        # Sees who has a second factor; lifts a login lockout.
         "otp_totp.view_totpdevice",
-        "otp_totp.delete_totpdevice",
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         # Partners' webhook endpoints: the log, replays, enabling a disabled one.
@@ -151,6 +176,21 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "webhooks.add_authorizationdecisionendpoint",
         "webhooks.change_authorizationdecisionendpoint",
         "webhooks.delete_authorizationdecisionendpoint",
+    ),
+    # Manages staff access: gives and takes away the lower roles, resets a
+    # staff member's password or second factor (they enrol again), lifts
+    # lockouts; reads the audit trail. Runs nothing of the program.
+    ACCESS_ADMIN: (
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.grant_staff_roles",
+        "accounts.reset_staff_credentials",
+        "auth.view_group",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "kernel.view_auditevent",
     ),
 }
 

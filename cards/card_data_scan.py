@@ -7,13 +7,21 @@ CVV (derived), and reports
 - a card number: a PAN's digits, separated by spaces or dashes or not;
 - card number digits: any 12 consecutive digits of a PAN (a number cut or
   masked too little);
-- a CVV: a card's CVV right after a word naming it ("cvv": "123", CVC 123).
+- a CVV: a card's CVV right after a word naming it ("cvv": "123", CVC 123);
+- a derived value: an unkeyed hash (SHA-256, SHA-1, MD5; hex or base64) of
+  the card's number, of number and CVV, of number, expiry and CVV, or of a
+  typical request body carrying them (as the old idempotency fingerprint
+  hashed the raw body), in any hash-like value. A keyed MAC cannot be
+  checked this way and needs no checking: without the key nothing can be
+  tried against it.
 A finding names the card by its public id and last four digits, never by
 its number or CVV, so the report itself can be shared.
 """
 
 import base64
 import binascii
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,6 +43,13 @@ _CVV_IN_CONTEXT = re.compile(
     r"\W{0,12}?(\d{3,4})(?!\d)"
 )
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+# Hex digests of MD5 (32), SHA-1 (40) and SHA-256 (64), and their base64.
+_HEX_DIGEST = re.compile(
+    r"(?i)(?<![0-9a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-f])"
+)
+_HASHES = ("sha256", "sha1", "md5")
+# Endpoints whose bodies carry card data, as an unkeyed body hash saw them.
+_CARD_DATA_PATHS = ("/api/v1/authorizations", "/api/v1/refunds")
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class CardSecrets:
     last_four: str
     pan: str
     cvv: str
+    expiry: str = ""  # MM/YY, as requests carry it
 
     def __repr__(self) -> str:
         return f"CardSecrets(card_id={self.card_id!r}, last_four={self.last_four!r})"
@@ -53,7 +69,8 @@ class CardSecrets:
 @dataclass(frozen=True)
 class Finding:
     where: str
-    kind: str  # "card number", "card number digits" or "CVV"
+    # "card number", "card number digits", "CVV" or "unkeyed hash of card data"
+    kind: str
     card_id: str
     last_four: str
 
@@ -80,6 +97,7 @@ def card_secrets_all() -> list[CardSecrets]:
                 last_four=pan[-4:],
                 pan=pan,
                 cvv=cvv_generate(pan=pan, expiry=expiry),
+                expiry=f"{expiry[:2]}/{expiry[2:]}",  # the API's MM/YY
             )
         )
     return secrets
@@ -91,6 +109,43 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("latin-1")
     return str(value)
+
+
+def _card_data_preimages(card: CardSecrets) -> Iterator[bytes]:
+    """The byte strings an unkeyed hash of a card's data would have hashed."""
+    plain = [
+        card.pan,
+        card.pan + card.cvv,
+        card.pan + card.expiry + card.cvv,
+        card.pan + card.expiry.replace("/", "") + card.cvv,
+    ]
+    for separator in ("|", ":", ",", " ", "\n"):
+        plain.append(separator.join((card.pan, card.cvv)))
+        plain.append(separator.join((card.pan, card.expiry, card.cvv)))
+    yield from (value.encode() for value in plain)
+    documents = [
+        {"pan": card.pan},
+        {"pan": card.pan, "cvv": card.cvv},
+        {"pan": card.pan, "expiry": card.expiry},
+        {"pan": card.pan, "expiry": card.expiry, "cvv": card.cvv},
+    ]
+    for document in documents:
+        for body in (
+            json.dumps(document).encode(),
+            json.dumps(document, separators=(",", ":")).encode(),
+            json.dumps(document, sort_keys=True).encode(),
+            json.dumps(document, sort_keys=True, separators=(",", ":")).encode(),
+        ):
+            yield body
+            for path in _CARD_DATA_PATHS:
+                yield b"POST " + path.encode() + b"\n" + body
+
+
+def _card_data_digests(card: CardSecrets) -> Iterator[str]:
+    """Hex digests of every pre-image under every unkeyed hash."""
+    for preimage in _card_data_preimages(card):
+        for name in _HASHES:
+            yield hashlib.new(name, preimage).hexdigest()
 
 
 class CardDataScanner:
@@ -105,6 +160,10 @@ class CardDataScanner:
         self._by_cvv: dict[str, list[CardSecrets]] = {}
         for card in self.cards:
             self._by_cvv.setdefault(card.cvv, []).append(card)
+        self._by_digest: dict[str, CardSecrets] = {}
+        for card in self.cards:
+            for digest in _card_data_digests(card):
+                self._by_digest[digest] = card
 
     def scan_text(self, text: str, *, where: str) -> list[Finding]:
         """Findings in `text`, and in any base64 inside it (message bodies)."""
@@ -138,7 +197,32 @@ class CardDataScanner:
                     (card.card_id, "CVV"),
                     Finding(where, "CVV", card.card_id, card.last_four),
                 )
+        for digest in self._digests_in(text):
+            derived = self._by_digest.get(digest)
+            if derived is not None:
+                found.setdefault(
+                    (derived.card_id, "unkeyed hash of card data"),
+                    Finding(
+                        where,
+                        "unkeyed hash of card data",
+                        derived.card_id,
+                        derived.last_four,
+                    ),
+                )
         return list(found.values())
+
+    @staticmethod
+    def _digests_in(text: str) -> Iterator[str]:
+        """Hash-like values in `text` as lower-case hex (base64 ones decoded)."""
+        for match in _HEX_DIGEST.finditer(text):
+            yield match.group().lower()
+        for token in _BASE64.findall(text):
+            if len(token) not in (24, 28, 44):  # MD5, SHA-1, SHA-256 in base64
+                continue
+            try:
+                yield base64.b64decode(token, validate=True).hex()
+            except (binascii.Error, ValueError):
+                continue
 
     def scan_database(self) -> list[Finding]:
         """Every column of every table (Django's or not), row by row."""

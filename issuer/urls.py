@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from issuer.kernel.health import healthz
+from issuer.kernel.metrics import metrics
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -26,7 +27,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("healthz", healthz, name="healthz"),
-    path("", include("django_prometheus.urls")),
+    # Token or allow-list (METRICS_TOKEN, METRICS_ALLOWED_IPS): not public.
+    path("metrics", metrics, name="prometheus-django-metrics"),
 ]
 
 handler500 = "issuer.kernel.api.server_errors.server_error"

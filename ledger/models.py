@@ -41,6 +41,8 @@ import uuid
 from django.db import models
 from django.db.models import F, Q
 
+from issuer.kernel.fields import ExactCharField
+
 
 class Side(models.TextChoices):
     DEBIT = "D", "Debit"
@@ -133,7 +135,7 @@ class JournalEntry(models.Model):
     description = models.CharField(max_length=255, blank=True)
     effective_at = models.DateTimeField()
     external_ref = models.CharField(max_length=100, blank=True, db_index=True)
-    idempotency_key = models.CharField(max_length=150, null=True, unique=True)
+    idempotency_key = ExactCharField(max_length=150, null=True, unique=True)
     hold = models.ForeignKey(
         "LedgerHold",
         null=True,
@@ -215,7 +217,7 @@ class LedgerHold(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    idempotency_key = models.CharField(max_length=150, unique=True)
+    idempotency_key = ExactCharField(max_length=150, unique=True)
     description = models.CharField(max_length=255, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -263,7 +265,7 @@ class HoldRelease(models.Model):
     )
     amount = models.BigIntegerField()
     reason = models.CharField(max_length=10, choices=Reason.choices)
-    idempotency_key = models.CharField(max_length=150, unique=True)
+    idempotency_key = ExactCharField(max_length=150, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

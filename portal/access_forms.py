@@ -46,7 +46,7 @@ class SignupForm(forms.Form):
 
 class CardholderPasswordResetForm(PasswordResetForm):
     """Send reset links to cardholders' portal logins only (staff reset their
-    passwords through a program admin, with their second factor)."""
+    passwords through an access administrator, with their second factor)."""
 
     def get_users(self, email: str) -> Iterator[Any]:
         for user in super().get_users(email):

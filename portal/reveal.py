@@ -4,6 +4,11 @@ for 60 seconds after the cardholder re-enters their password.
 The grant lives in the session, signed with a timestamp, so it is refused
 server-side once it is older than REVEAL_SECONDS whatever the browser does.
 The card data itself is never stored: it is decrypted for each response.
+
+Wrong passwords at the re-entry are counted per user across every web
+process (issuer/kernel/throttle.py): after REVEAL_PASSWORD_FAILURE_LIMIT the
+user may not reveal any card for REVEAL_PASSWORD_LOCKOUT_SECONDS, even with
+the right password; the lockout and every refusal are audited.
 """
 
 from dataclasses import dataclass
@@ -13,10 +18,16 @@ from django.http import HttpRequest
 
 from cards.models import Card
 from cards.security import EncryptedPan, cvv_generate, expiry_mmyy, pan_decrypt
+from issuer.kernel.throttle import FailureThrottle
 
 REVEAL_SECONDS = 60
 _SESSION_KEY = "portal_reveal_grant"
 _SALT = "portal.reveal"
+REVEAL_PASSWORD_THROTTLE = FailureThrottle(
+    scope="portal-reveal-password",
+    limit_setting="REVEAL_PASSWORD_FAILURE_LIMIT",
+    lockout_setting="REVEAL_PASSWORD_LOCKOUT_SECONDS",
+)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,15 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
+        permissions = [
+            ("grant_staff_roles", "Give or take away the lower staff roles"),
+            (
+                "reset_staff_credentials",
+                "Reset another staff member's password or second factor",
+            ),
+        ]
+
 
 class Partner(models.Model):
     class Kind(models.TextChoices):

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.models import User
-from accounts.roles import PROGRAM_ADMIN, SUPPORT_AGENT
+from accounts.roles import ACCESS_ADMIN, PROGRAM_ADMIN, SUPPORT_AGENT
 from accounts.services.staff import staff_user_ensure
 from accounts.tests.staff_auth import staff_login
 from issuer.kernel.errors import InvalidInput
@@ -22,6 +22,16 @@ def program_admin_client(client):  # type: ignore[no-untyped-def]
         username="padmin", password="program-admin-passphrase", is_staff=True
     )
     admin.groups.set([Group.objects.get(name=PROGRAM_ADMIN)])
+    staff_login(client, admin)
+    return client
+
+
+@pytest.fixture
+def access_admin_client(client):  # type: ignore[no-untyped-def]
+    admin = User.objects.create_user(
+        username="aadmin", password="access-admin-passphrase", is_staff=True
+    )
+    admin.groups.set([Group.objects.get(name=ACCESS_ADMIN)])
     staff_login(client, admin)
     return client
 
@@ -74,10 +84,10 @@ def test_a_program_admin_creates_staff_with_a_strong_password(program_admin_clie
     )
 
 
-def test_a_weak_password_is_refused_when_an_admin_resets_one(program_admin_client):
+def test_a_weak_password_is_refused_when_an_admin_resets_one(access_admin_client):
     staff = User.objects.create_user(username="sam", password="x" * 12, is_staff=True)
 
-    response = program_admin_client.post(
+    response = access_admin_client.post(
         f"/admin/accounts/user/{staff.pk}/password/",
         {"password1": "short", "password2": "short"},
     )

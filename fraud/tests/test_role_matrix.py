@@ -10,11 +10,19 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import CreditDecision, CreditLimitProposal, PortalActivationCode
+from accounts.models import (
+    CreditDecision,
+    CreditLimitProposal,
+    PortalActivationCode,
+    User,
+)
 from accounts.roles import (
+    ACCESS_ADMIN,
     CREDIT_OFFICER,
     FRAUD_ANALYST,
     FRAUD_SUPERVISOR,
@@ -24,6 +32,7 @@ from accounts.roles import (
 from accounts.services.credit_decisions import credit_limit_proposal_create
 from accounts.services.partners import partner_create
 from accounts.services.payments import credit_account_payment_post
+from accounts.tests.staff_auth import staff_device
 from cards.models import Card, Dispute
 from cards.services.disputes import dispute_file, dispute_submit
 from cards.tests.conftest import cleared_capture
@@ -37,19 +46,20 @@ from webhooks.tests.conftest import failed_delivery_create
 
 pytestmark = pytest.mark.django_db
 
-SA, FA, FS, CO, PA = (
+SA, FA, FS, CO, PA, AA = (
     SUPPORT_AGENT,
     FRAUD_ANALYST,
     FRAUD_SUPERVISOR,
     CREDIT_OFFICER,
     PROGRAM_ADMIN,
+    ACCESS_ADMIN,
 )
 NO_ROLE = "Staff without a role"
-ROLES = (SA, FA, FS, CO, PA, NO_ROLE)
+ROLES = (SA, FA, FS, CO, PA, AA, NO_ROLE)
 
 # Changelists: who may open them.
 PAGES: dict[str, set[str]] = {
-    "accounts/user": {PA},
+    "accounts/user": {PA, AA},
     "accounts/partner": {PA},
     "accounts/partnerapikey": {PA},
     "accounts/cardholder": {SA, FA, FS, CO},
@@ -75,9 +85,9 @@ PAGES: dict[str, set[str]] = {
     "ledger/ledgeraccount": {PA},
     "ledger/journalentry": {PA},
     "ledger/ledgerhold": {PA},
-    "kernel/auditevent": {FS, PA},
-    "otp_totp/totpdevice": {PA},
-    "axes/accessattempt": {PA},
+    "kernel/auditevent": {FS, PA, AA},
+    "otp_totp/totpdevice": {PA, AA},
+    "axes/accessattempt": {PA, AA},
     "webhooks/webhookendpoint": {SA, PA},
     "webhooks/webhookdelivery": {SA, PA},
 }
@@ -98,9 +108,15 @@ ADDS: dict[str, set[str]] = {
 class World:
     """What the actions act on; each action makes its own objects."""
 
-    def __init__(self, issue_card, make_staff) -> None:
+    def __init__(self, issue_card, make_staff, user) -> None:
         self.issue_card = issue_card
+        self.make_staff = make_staff
         self.analyst = make_staff("matrix-analyst", FA)
+        self.user = user  # the signed-in staff member
+
+    def staff_member(self, role: str = SA) -> User:
+        """Another staff member, holding `role`."""
+        return self.make_staff(f"matrix-member-{uuid.uuid4().hex[:8]}", role)
 
     def card(self) -> Card:
         return Card.objects.get(pk=self.issue_card().issued.card.pk)
@@ -351,6 +367,98 @@ def _issue_activation_code(client: Client, world: World) -> bool:
     return PortalActivationCode.objects.filter(cardholder=cardholder).exists()
 
 
+def _post_user_form(client: Client, user: User, roles: list[str]) -> None:
+    """Save a staff member's admin change page with these roles."""
+    client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        {
+            "username": user.username,
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [group.pk for group in Group.objects.filter(name__in=roles)],
+            "date_joined_0": "2026-01-05",
+            "date_joined_1": "09:00:00",
+        },
+    )
+
+
+def _roles_of(user: User) -> set[str]:
+    return set(user.groups.values_list("name", flat=True))
+
+
+def _grant_lower_role(client: Client, world: World) -> bool:
+    member = world.staff_member(SA)
+    _post_user_form(client, member, [SA, CO])
+    return _roles_of(member) == {SA, CO}
+
+
+def _take_a_lower_role(client: Client, world: World) -> bool:
+    member = world.staff_member(FS)
+    _post_user_form(client, member, [])
+    return _roles_of(member) == set()
+
+
+def _grant_program_admin(client: Client, world: World) -> bool:
+    member = world.staff_member(SA)
+    _post_user_form(client, member, [SA, PA])
+    return PA in _roles_of(member)
+
+
+def _grant_access_admin(client: Client, world: World) -> bool:
+    member = world.staff_member(SA)
+    _post_user_form(client, member, [SA, AA])
+    return AA in _roles_of(member)
+
+
+def _change_own_roles(client: Client, world: World) -> bool:
+    before = _roles_of(world.user)
+    _post_user_form(client, world.user, [SA, FA, FS, CO, PA, AA])
+    return _roles_of(world.user) != before
+
+
+def _demote_a_program_admin(client: Client, world: World) -> bool:
+    member = world.staff_member(PA)
+    _post_user_form(client, member, [SA])
+    return _roles_of(member) == {SA}
+
+
+def _reset_password(client: Client, world: World) -> bool:
+    member = world.staff_member(SA)
+    password = f"reset-by-matrix-{uuid.uuid4().hex}"
+    client.post(
+        reverse("admin:auth_user_password_change", args=[member.pk]),
+        {"password1": password, "password2": password, "usable_password": "true"},
+    )
+    member.refresh_from_db()
+    return member.check_password(password)
+
+
+def _reset_own_password_here(client: Client, world: World) -> bool:
+    password = f"own-reset-{uuid.uuid4().hex}"
+    client.post(
+        reverse("admin:auth_user_password_change", args=[world.user.pk]),
+        {"password1": password, "password2": password, "usable_password": "true"},
+    )
+    world.user.refresh_from_db()
+    return world.user.check_password(password)
+
+
+def _reset_second_factor(client: Client, world: World) -> bool:
+    device = staff_device(world.staff_member(FA))
+    client.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+    return not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def _reset_a_program_admins_second_factor(client: Client, world: World) -> bool:
+    device = staff_device(world.staff_member(PA))
+    client.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+    return not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
 ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "freeze a card": (_freeze, {SA, FS}),
     "unfreeze a card": (_unfreeze, {SA, FS}),
@@ -376,6 +484,20 @@ ACTIONS: dict[str, tuple[Callable[[Client, World], bool], set[str]]] = {
     "issue a portal activation code": (_issue_activation_code, {SA}),
     "replay a webhook delivery": (_replay_webhook, {SA, PA}),
     "enable a webhook endpoint": (_enable_webhook_endpoint, {PA}),
+    # Staff access: nobody raises their own privileges (DESIGN.md §8).
+    "give another a lower role": (_grant_lower_role, {PA, AA}),
+    "take a lower role from another": (_take_a_lower_role, {PA, AA}),
+    "give another program admin": (_grant_program_admin, set()),
+    "give another access administrator": (_grant_access_admin, set()),
+    "change one's own roles": (_change_own_roles, set()),
+    "take a program admin's role": (_demote_a_program_admin, set()),
+    "reset another's password": (_reset_password, {AA}),
+    "reset one's own password without the old one": (_reset_own_password_here, set()),
+    "reset another's second factor": (_reset_second_factor, {AA}),
+    "reset a program admin's second factor": (
+        _reset_a_program_admins_second_factor,
+        set(),
+    ),
 }
 
 
@@ -389,7 +511,7 @@ def test_each_role_can_do_exactly_its_part(
     else:
         user = make_staff("matrix-user", role)
     client = staff_client(user)
-    world = World(issue_card, make_staff)
+    world = World(issue_card, make_staff, user)
 
     pages = {
         f"view {name}": client.get(f"/admin/{name}/").status_code for name in PAGES

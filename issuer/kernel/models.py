@@ -19,11 +19,17 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from issuer.kernel.fields import ExactCharField
+
 
 class IdempotencyRecord(models.Model):
     owner = models.CharField(max_length=64)
-    key = models.CharField(max_length=255)
+    # Byte-exact: keys that differ only in letter case are two operations.
+    key = ExactCharField(max_length=255)
+    # HMAC-SHA256 (hex) of the request's canonical form without card data,
+    # under the IDEMPOTENCY_FINGERPRINT_KEYS key named beside it.
     request_fingerprint = models.CharField(max_length=64)
+    request_fingerprint_key_id = models.CharField(max_length=32, default="")
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

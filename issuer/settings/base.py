@@ -314,6 +314,58 @@ LOGGING = {
 CARD_DATA_KEYS = env.str("CARD_DATA_KEYS", default="")
 CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY", default="")
 CARD_CVV_KEY = env.str("CARD_CVV_KEY", default="")
+# HMAC key ring of the idempotency request fingerprints (issuer/kernel/
+# request_mac.py), "id:base64key,...": the first makes new fingerprints, the
+# others still verify. Empty here like the card keys: local and test give
+# public development keys, production requires real ones.
+IDEMPOTENCY_FINGERPRINT_KEYS = env.str("IDEMPOTENCY_FINGERPRINT_KEYS", default="")
+
+# The shared cache: throttles and per-user counters that must hold across
+# every process (portal sign-up codes, card-reveal password). CACHE_URL (or
+# REDIS_CACHE_URL) is a Redis URL, e.g. redis://127.0.0.1:6379/1. Unset, the
+# zero-setup demo uses a file cache under var/cache: shared by the processes
+# of one machine, which is all the demo runs. Production requires Redis.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="issuer")
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_CACHE_URL", default="")
+
+
+def redis_cache(url: str, *, key_prefix: str) -> dict[str, object]:
+    """A CACHES entry for Redis at `url` (issuer/kernel/cache.py)."""
+    return {
+        "BACKEND": "issuer.kernel.cache.PrefixedRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "TIMEOUT": 300,
+    }
+
+
+if _CACHE_URL:
+    CACHES = {"default": redis_cache(_CACHE_URL, key_prefix=CACHE_KEY_PREFIX)}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+
+# Wrong passwords at the portal's card-reveal re-entry, and wrong portal
+# activation codes, before the user (or connection) is locked out of them
+# for the lockout's seconds. Counted in the shared cache (above).
+REVEAL_PASSWORD_FAILURE_LIMIT = env.int("REVEAL_PASSWORD_FAILURE_LIMIT", default=5)
+REVEAL_PASSWORD_LOCKOUT_SECONDS = env.int(
+    "REVEAL_PASSWORD_LOCKOUT_SECONDS", default=15 * 60
+)
+SIGNUP_CODE_FAILURE_LIMIT = env.int("SIGNUP_CODE_FAILURE_LIMIT", default=5)
+SIGNUP_CODE_LOCKOUT_SECONDS = env.int("SIGNUP_CODE_LOCKOUT_SECONDS", default=60 * 60)
+
+# Who may read /metrics (Prometheus). Empty both: anyone (development).
+# Production requires at least one: a bearer token (Authorization: Bearer
+# <token>) and/or client addresses or networks (comma-separated CIDRs,
+# checked against REMOTE_ADDR, so not spoofable by a header).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 
 # Outgoing email (the portal's password reset links). EMAIL_URL in
 # django-environ's form, e.g. smtp+tls://user:password@smtp.example.com:587;

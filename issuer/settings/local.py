@@ -18,6 +18,10 @@ CARD_FINGERPRINT_KEY = env.str(
 CARD_CVV_KEY = env.str(
     "CARD_CVV_KEY", default="aXNzdWVyLWRldmVsb3BtZW50LWNhcmQtY3Z2LWtleSE="
 )
+IDEMPOTENCY_FINGERPRINT_KEYS = env.str(
+    "IDEMPOTENCY_FINGERPRINT_KEYS",
+    default="dev-1:aXNzdWVyLWRldmVsb3BtZW50LWlkZW1wb3RlbmN5LWtleSE=",
+)
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]  # noqa: F405
 
 # Serve static files straight from the apps (no collectstatic needed).

@@ -1,7 +1,9 @@
 """Production: everything from base, tightened. No default secret key."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from issuer.settings.base import *  # noqa: F403
-from issuer.settings.base import env
+from issuer.settings.base import env, redis_cache
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -9,6 +11,22 @@ SECRET_KEY = env("SECRET_KEY")
 CARD_DATA_KEYS = env.str("CARD_DATA_KEYS")
 CARD_FINGERPRINT_KEY = env.str("CARD_FINGERPRINT_KEY")
 CARD_CVV_KEY = env.str("CARD_CVV_KEY")
+IDEMPOTENCY_FINGERPRINT_KEYS = env.str("IDEMPOTENCY_FINGERPRINT_KEYS")
+# Throttles and counters must hold across processes and hosts: Redis only.
+CACHES = {
+    "default": redis_cache(
+        env.str("CACHE_URL", default="") or env.str("REDIS_CACHE_URL"),
+        key_prefix=env.str("CACHE_KEY_PREFIX", default="issuer"),
+    )
+}
+# /metrics is never public here: a token, an allow-list, or both.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+if not METRICS_TOKEN and not METRICS_ALLOWED_IPS:
+    raise ImproperlyConfigured(
+        "Set METRICS_TOKEN or METRICS_ALLOWED_IPS: /metrics is not public in "
+        "production."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,5 +1,7 @@
 """Test settings: the database comes from DATABASE_URL (MariaDB in CI)."""
 
+import os
+
 from issuer.settings.base import *  # noqa: F403
 from issuer.settings.base import env
 
@@ -10,6 +12,7 @@ SANDBOX = True
 CARD_DATA_KEYS = "dev-1:aXNzdWVyLWRldmVsb3BtZW50LWNhcmQtZGF0YS1rZXk="
 CARD_FINGERPRINT_KEY = "aXNzdWVyLWRldi1jYXJkLWZpbmdlcnByaW50LWtleSE="
 CARD_CVV_KEY = "aXNzdWVyLWRldmVsb3BtZW50LWNhcmQtY3Z2LWtleSE="
+IDEMPOTENCY_FINGERPRINT_KEYS = "dev-1:aXNzdWVyLWRldmVsb3BtZW50LWlkZW1wb3RlbmN5LWtleSE="
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 # Tests run tasks in-process unless a test starts a real worker on this broker.
@@ -54,3 +57,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Tests receive webhooks on a local HTTP server.
 WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+
+# The shared cache is real Redis, as in production. Each test run (and each
+# xdist worker) has its own key prefix, so parallel runs (and other checkouts
+# on this Redis) never see or clear each other's counters, while the
+# servers and workers a test starts (child processes, which inherit the
+# environment) share the test's prefix.
+_CACHE_RUN = os.environ.setdefault("ISSUER_TEST_CACHE_RUN", str(os.getpid()))
+CACHES = {
+    "default": redis_cache(  # noqa: F405
+        env("TEST_CACHE_URL", default="redis://127.0.0.1:6379/14"),
+        key_prefix=f"issuer-test-{env('PYTEST_XDIST_WORKER', default='main')}-"
+        f"{_CACHE_RUN}",
+    )
+}

@@ -8,7 +8,6 @@ from django.core.cache import cache
 from accounts.models import Cardholder, PortalActivationCode, User
 from accounts.services.portal_access import portal_activation_code_issue
 from accounts.tests.factories import CardholderFactory
-from portal import signup_throttle
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +91,8 @@ def test_wrong_input_is_shown_and_nothing_is_created(
     assert PortalActivationCode.objects.get().used_at is None
 
 
-def test_wrong_codes_are_throttled_even_for_a_right_code(client, code_for, monkeypatch):
-    monkeypatch.setattr(signup_throttle, "FAILURE_LIMIT", 3)
+def test_wrong_codes_are_throttled_even_for_a_right_code(client, code_for, settings):
+    settings.SIGNUP_CODE_FAILURE_LIMIT = 3
     code = code_for()
     for _ in range(3):
         client.post("/portal/signup/", _form("AAAA-BBBB-CCCC"))
@@ -105,10 +104,8 @@ def test_wrong_codes_are_throttled_even_for_a_right_code(client, code_for, monke
     assert not User.objects.filter(username="rosa.diaz").exists()
 
 
-def test_wrong_passwords_do_not_count_towards_the_throttle(
-    client, code_for, monkeypatch
-):
-    monkeypatch.setattr(signup_throttle, "FAILURE_LIMIT", 2)
+def test_wrong_passwords_do_not_count_towards_the_throttle(client, code_for, settings):
+    settings.SIGNUP_CODE_FAILURE_LIMIT = 2
     code = code_for()
     for _ in range(2):
         client.post("/portal/signup/", _form(code, password2="different-one-123"))

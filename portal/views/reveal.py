@@ -17,10 +17,20 @@ from issuer.kernel.audit import audit_record
 from issuer.kernel.models import AuditEvent
 from portal.auth import cardholder_required
 from portal.forms import PasswordForm
-from portal.reveal import REVEAL_SECONDS, card_reveal, reveal_grant, reveal_is_granted
+from portal.reveal import (
+    REVEAL_PASSWORD_THROTTLE,
+    REVEAL_SECONDS,
+    card_reveal,
+    reveal_grant,
+    reveal_is_granted,
+)
 from portal.views.cards import cardholder_card
 
 logger = logging.getLogger(__name__)
+LOCKED = (
+    "Too many wrong passwords. Card numbers cannot be shown for a while; "
+    "try again later or call us."
+)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -39,11 +49,24 @@ def card_reveal_view(request: HttpRequest, card_id: str) -> HttpResponse:
         messages.error(request, "A closed card's number is not shown.")
         return redirect("portal-card-detail", card_id=card.public_id)
     form = PasswordForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
+    status, locked = 200, ""
+    subject = f"user:{request.user.pk}"
+    if request.method == "POST" and REVEAL_PASSWORD_THROTTLE.is_locked(subject):
+        logger.info("Card number reveal refused (locked): card %s", card.public_id)
+        audit_record(
+            action=AuditEvent.Action.PAN_REVEAL,
+            outcome=AuditEvent.Outcome.DENIED,
+            request=request,
+            target=card,
+            details={"why": "locked after wrong passwords"},
+        )
+        form, locked = PasswordForm(), LOCKED
+        status = 429
+    elif request.method == "POST":
         if form.is_valid() and request.user.check_password(
             form.cleaned_data["password"]
         ):
+            REVEAL_PASSWORD_THROTTLE.reset(subject)
             reveal_grant(request, card=card)
             logger.info(
                 "Card number revealed to its cardholder: card %s", card.public_id
@@ -57,13 +80,30 @@ def card_reveal_view(request: HttpRequest, card_id: str) -> HttpResponse:
             target=card,
             details={"why": "wrong password"},
         )
+        if REVEAL_PASSWORD_THROTTLE.failure_count(subject):
+            audit_record(
+                action=AuditEvent.Action.LOCKED_OUT,
+                outcome=AuditEvent.Outcome.DENIED,
+                request=request,
+                target=card,
+                details={
+                    "why": "too many wrong passwords at the card-number reveal",
+                    "failures": REVEAL_PASSWORD_THROTTLE.limit,
+                    "locked_for_seconds": REVEAL_PASSWORD_THROTTLE.lockout_seconds,
+                },
+            )
         form.add_error("password", "That password is not right.")
         status = 400
     return _no_store(
         render(
             request,
             "portal/cards/reveal.html",
-            {"card": card, "form": form, "seconds": REVEAL_SECONDS},
+            {
+                "card": card,
+                "form": form,
+                "locked": locked,
+                "seconds": REVEAL_SECONDS,
+            },
             status=status,
         )
     )

@@ -39,7 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
         except InvalidInput as error:
             if "code" in error.fields:
-                signup_failure_count(request)
+                signup_failure_count(request, username=form.cleaned_data["username"])
             error.fields = {
                 _FORM_FIELD.get(field, field): errors
                 for field, errors in error.fields.items()

@@ -30,7 +30,7 @@ from webhooks.models import AuthorizationDecisionEndpoint
 from webhooks.secret_box import SealedSecret, secret_generate, secret_open, secret_seal
 from webhooks.signing import HEADER, signature_header
 from webhooks.transport import post_signed
-from webhooks.url_policy import UrlRefused, url_check
+from webhooks.url_policy import UrlRefused, url_check, url_resolve_checked
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class WebhooksDecider:
             endpoint = AuthorizationDecisionEndpoint.objects.get(
                 public_id=target.endpoint_id
             )
-            url = url_check(endpoint.url)
+            checked = url_resolve_checked(endpoint.url)
             secret = secret_open(
                 sealed=SealedSecret(endpoint.key_id, bytes(endpoint.ciphertext)),
                 context=str(endpoint.public_id),
@@ -172,7 +172,11 @@ class WebhooksDecider:
             HEADER: signature_header(secrets=[secret], timestamp=timestamp, body=body),
         }
         future = _asking.submit(
-            post_signed, url=url, body=body, headers=headers, timeout_seconds=budget
+            post_signed,
+            target=checked,
+            body=body,
+            headers=headers,
+            timeout_seconds=budget,
         )
         try:
             result = future.result(

@@ -31,7 +31,7 @@ from webhooks.selectors import (
 from webhooks.services.endpoints import webhook_endpoint_failure_check
 from webhooks.signing import HEADER, signature_header
 from webhooks.transport import PostResult, post_signed
-from webhooks.url_policy import UrlRefused, url_check
+from webhooks.url_policy import UrlRefused, url_resolve_checked
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _release(delivery: WebhookDelivery, token: uuid.UUID) -> None:
 def _send(delivery: WebhookDelivery) -> PostResult:
     endpoint = delivery.endpoint
     try:
-        url = url_check(endpoint.url)
+        target = url_resolve_checked(endpoint.url)
     except UrlRefused as exc:
         return PostResult(None, f"refused: {exc.message}", "", 0)
     body = delivery.event.body.encode()
@@ -95,7 +95,7 @@ def _send(delivery: WebhookDelivery) -> PostResult:
         ),
     }
     return post_signed(
-        url=url,
+        target=target,
         body=body,
         headers=headers,
         timeout_seconds=settings.WEBHOOK_TIMEOUT_SECONDS,

@@ -1,7 +1,10 @@
 """`Idempotency-Key` for POSTs that move money or create objects.
 
 Same key and body: the stored response, once, whatever the concurrency.
-Same key, another body: 409. The effect and the stored response share one
+Same key, another body: 409. Keys compare byte-exact ("Key" and "key" are
+two keys, on every database). The first request is remembered by a keyed
+MAC over its canonical form without card data (issuer/kernel/request_mac.py),
+never by a plain hash of its body. The effect and the stored response share one
 transaction (see IdempotencyRecord), retried whole on lock conflicts.
 
 A handler whose work must finish outside any transaction (an authorization
@@ -11,7 +14,6 @@ is a 409), the rest runs with no transaction open, and its response is
 stored under the key in a second transaction.
 """
 
-import hashlib
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -26,6 +28,11 @@ from rest_framework.views import APIView
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.errors import Conflict, InvalidInput
 from issuer.kernel.models import IdempotencyRecord
+from issuer.kernel.request_mac import (
+    RequestFingerprint,
+    request_fingerprint,
+    request_fingerprint_matches,
+)
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -48,14 +55,30 @@ def _finish_without_key(response: Response) -> Response:
     return response.finish() if isinstance(response, FinishAfterCommit) else response
 
 
-def _fingerprint(request: Request) -> str:
-    digest = hashlib.sha256()
-    digest.update(request.method.encode() if request.method else b"")
-    digest.update(b" ")
-    digest.update(request.path.encode())
-    digest.update(b"\n")
-    digest.update(request.body)
-    return digest.hexdigest()
+def _request_data(request: Request) -> Any:
+    """The parsed body, as plain JSON values (a form's fields as lists)."""
+    data = request.data
+    if hasattr(data, "lists"):
+        return {name: values for name, values in data.lists()}
+    return data
+
+
+def _fingerprint(request: Request) -> RequestFingerprint:
+    return request_fingerprint(
+        method=request.method or "", path=request.path, data=_request_data(request)
+    )
+
+
+def _is_same_request(record: IdempotencyRecord, request: Request) -> bool:
+    stored = RequestFingerprint(
+        key_id=record.request_fingerprint_key_id, mac=record.request_fingerprint
+    )
+    return request_fingerprint_matches(
+        stored=stored,
+        method=request.method or "",
+        path=request.path,
+        data=_request_data(request),
+    )
 
 
 def _owner(request: Request) -> str:
@@ -127,13 +150,14 @@ def idempotent(handler: Handler) -> Handler:
                     record = IdempotencyRecord.objects.create(
                         owner=owner,
                         key=key,
-                        request_fingerprint=fingerprint,
+                        request_fingerprint=fingerprint.mac,
+                        request_fingerprint_key_id=fingerprint.key_id,
                         response_status=IN_PROGRESS,
                         response_body={},
                     )
             except IntegrityError:
                 earlier = IdempotencyRecord.objects.get(owner=owner, key=key)
-                if earlier.request_fingerprint != fingerprint:
+                if not _is_same_request(earlier, request):
                     raise Conflict(
                         "This Idempotency-Key was used with a different request.",
                         code="idempotency_key_reused",

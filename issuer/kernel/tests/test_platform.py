@@ -91,7 +91,12 @@ def _card_data_key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-PRODUCTION_CARD_DATA_KEYS = ("CARD_DATA_KEYS", "CARD_FINGERPRINT_KEY", "CARD_CVV_KEY")
+PRODUCTION_CARD_DATA_KEYS = (
+    "CARD_DATA_KEYS",
+    "CARD_FINGERPRINT_KEY",
+    "CARD_CVV_KEY",
+    "IDEMPOTENCY_FINGERPRINT_KEYS",
+)
 
 
 def test_check_deploy_is_clean_with_production_settings():
@@ -103,6 +108,9 @@ def test_check_deploy_is_clean_with_production_settings():
         "CARD_DATA_KEYS": f"k1:{_card_data_key()}",
         "CARD_FINGERPRINT_KEY": _card_data_key(),
         "CARD_CVV_KEY": _card_data_key(),
+        "IDEMPOTENCY_FINGERPRINT_KEYS": f"i1:{_card_data_key()}",
+        "CACHE_URL": "redis://127.0.0.1:6379/14",
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
@@ -142,6 +150,9 @@ def test_production_settings_refuse_to_start_without_card_data_keys(missing):
         "CARD_DATA_KEYS": f"k1:{_card_data_key()}",
         "CARD_FINGERPRINT_KEY": _card_data_key(),
         "CARD_CVV_KEY": _card_data_key(),
+        "IDEMPOTENCY_FINGERPRINT_KEYS": f"i1:{_card_data_key()}",
+        "CACHE_URL": "redis://127.0.0.1:6379/14",
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
     }
     del env[missing]
     result = subprocess.run(

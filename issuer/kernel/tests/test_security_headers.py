@@ -35,6 +35,9 @@ def _production_security_settings(monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     monkeypatch.setenv("CARD_FINGERPRINT_KEY", keys[1])
     monkeypatch.setenv("CARD_CVV_KEY", keys[2])
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(50))
+    monkeypatch.setenv("IDEMPOTENCY_FINGERPRINT_KEYS", f"i1:{keys[1]}")
+    monkeypatch.setenv("CACHE_URL", "redis://127.0.0.1:6379/14")
+    monkeypatch.setenv("METRICS_TOKEN", secrets.token_urlsafe(32))
     for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     spec = importlib.util.spec_from_file_location("production_probe", PRODUCTION)
