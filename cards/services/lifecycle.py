@@ -108,7 +108,11 @@ def actor_side(*, actor: Actor, card: Card) -> Side | None:
         # cached instance's guess.
         holder = Cardholder.objects.get(pk=card.account.cardholder_id)
         if actor.channel == channel.PORTAL:
-            is_holder = actor.user is not None and holder.user_id == actor.user.pk
+            is_holder = (
+                actor.user is not None
+                and actor.user.pk is not None
+                and holder.user_id == actor.user.pk
+            )
             return Side.CARDHOLDER if is_holder else None
         if actor.partner is not None and partner_may_reach(
             partner=actor.partner, cardholder=holder
