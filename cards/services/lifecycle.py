@@ -89,7 +89,12 @@ FREEZE_OWNER: dict[Side, str] = {
 }
 # A stronger owner's freeze takes over a frozen card (lifting it then needs
 # the stronger owner's side); a weaker or equal one is refused.
-FREEZE_RANK = {Owner.CARDHOLDER: 1, Owner.PARTNER: 1, Owner.ISSUER: 2, Owner.FRAUD: 3}
+FREEZE_RANK: dict[str, int] = {
+    Owner.CARDHOLDER: 1,
+    Owner.PARTNER: 1,
+    Owner.ISSUER: 2,
+    Owner.FRAUD: 3,
+}
 STAFF_SIDES = frozenset({Side.STAFF, Side.SECURITY_STAFF})
 LIFT_PERMISSION = "cards.lift_card_block"
 FREEZE_PERMISSION = "cards.freeze_card"
