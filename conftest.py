@@ -160,10 +160,19 @@ def cardholder_client(db: None) -> Callable[..., Client]:
 
 @pytest.fixture
 def make_partner(db: None) -> Callable[..., tuple[Partner, str]]:
-    def make(scopes: list[str] | None = None, name: str | None = None):  # type: ignore[no-untyped-def]
+    """A partner that serves the issuer's own cardholders (the sandbox cards'
+    `issue_card` makes), unless `serves_issuer_cardholders=False`: the
+    program-boundary tests make theirs without it."""
+
+    def make(  # type: ignore[no-untyped-def]
+        scopes: list[str] | None = None,
+        name: str | None = None,
+        serves_issuer_cardholders: bool = True,
+    ):
         return partner_create(
             name=name or f"partner-{uuid.uuid4().hex[:8]}",
             scopes=scopes or list(Scope.values),
+            serves_issuer_cardholders=serves_issuer_cardholders,
         )
 
     return make

@@ -85,13 +85,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "dashboards.view_dashboards",
     ),
     # An analyst who also assigns and reopens cases, manages rules, models
-    # and batch scoring, and may freeze a card; reads disputes (fraud disputes
+    # and batch scoring, and may freeze a card and lift security blocks and
+    # bank or fraud freezes (with a note); reads disputes (fraud disputes
     # label the history) and the audit trail.
     FRAUD_SUPERVISOR: (
         "accounts.view_cardholder",
         "cards.view_card",
         "cards.view_authorization",
         "cards.freeze_card",
+        "cards.lift_card_block",
         "cards.view_dispute",
         "fraud.view_reviewcase",
         "fraud.work_reviewcase",

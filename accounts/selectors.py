@@ -36,15 +36,38 @@ def credit_account_balance(*, account: CreditAccount) -> CreditBalance:
     )
 
 
+def partner_reach(*, partner: Partner, cardholder_path: str = "") -> Q:
+    """The cardholders a partner may read or act on, as a filter on a model
+    reaching the cardholder through `cardholder_path` ("" for Cardholder).
+
+    Its own program's cardholders; the issuer's own (no program) only when
+    staff made the partner the issuer's servicer (`serves_issuer_cardholders`).
+    Another program's: never.
+    """
+    prefix = f"{cardholder_path}__" if cardholder_path else ""
+    reach = Q(**{f"{prefix}program_partner": partner})
+    if partner.serves_issuer_cardholders:
+        reach |= Q(**{f"{prefix}program_partner__isnull": True})
+    return reach
+
+
+def partner_may_reach(*, partner: Partner, cardholder: Cardholder) -> bool:
+    """`partner_reach` for one cardholder already loaded."""
+    if cardholder.program_partner_id is None:
+        return partner.serves_issuer_cardholders
+    return cardholder.program_partner_id == partner.pk
+
+
 def credit_accounts_for_partner(*, partner: Partner) -> QuerySet[CreditAccount]:
-    """Accounts a partner may see: its own program's, or issuer-managed ones."""
+    """Accounts a partner may see (see `partner_reach`)."""
     return CreditAccount.objects.select_related("cardholder").filter(
-        Q(cardholder__program_partner=partner)
-        | Q(cardholder__program_partner__isnull=True)
+        partner_reach(partner=partner, cardholder_path="cardholder")
     )
 
 
 def cardholders_for_partner(*, partner: Partner) -> QuerySet[Cardholder]:
+    """The partner's program's cardholders: the list and detail routes show
+    only those it enrolled, even to the issuer's servicer."""
     return Cardholder.objects.filter(program_partner=partner).prefetch_related(
         "credit_accounts"
     )

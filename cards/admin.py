@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.http import HttpRequest
 
 from cards.models import (
@@ -220,9 +221,26 @@ def _staff_actor(request: HttpRequest) -> Actor:
     return Actor(channel=CardStatusChange.Channel.ADMIN, user=request.user)  # type: ignore[arg-type]
 
 
+class CardActionForm(helpers.ActionForm):
+    """The action bar, with the note a staff lift must carry."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Note",
+        help_text="Why the block is lifted (required to unfreeze).",
+    )
+
+
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
-    """Cards are shown masked (last four); nobody sees a PAN here."""
+    """Cards are shown masked (last four); nobody sees a PAN here.
+
+    Unfreezing goes through `card_unfreeze`: whose freeze or block it is
+    decides which staff permission may lift it (`LIFT_RULES`).
+    """
+
+    action_form = CardActionForm
 
     list_display = (
         "masked_number",
@@ -251,7 +269,8 @@ class CardAdmin(admin.ModelAdmin):
         "last_four",
         "expiry_month",
         "expiry_year",
-        "cvv_failures",
+        "verification_failures",
+        "block_owner",
         "replaced_card",
         "is_under_fraud_review",
         "transactions",
@@ -303,13 +322,19 @@ class CardAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(permissions=["freeze"], description="Unfreeze selected cards")
+    @admin.action(
+        permissions=["freeze"],
+        description="Unfreeze selected cards (say why in the note)",
+    )
     def unfreeze_cards(self, request: HttpRequest, queryset: Any) -> None:
+        note = request.POST.get("note", "")
         self._apply(
             request,
             queryset,
             "unfrozen",
-            lambda card: card_unfreeze(card=card, actor=_staff_actor(request)),
+            lambda card: card_unfreeze(
+                card=card, actor=_staff_actor(request), note=note
+            ),
         )
 
     @admin.action(permissions=["replace"], description="Replace selected cards (lost)")

@@ -68,11 +68,17 @@ def demo_product_seed() -> CardProduct:
 
 
 def demo_partner_seed() -> tuple[Partner, str | None]:
-    """The demo acquirer; its key is returned only when it is created now."""
+    """The demo acquirer; its key is returned only when it is created now.
+
+    It serves the issuer's own cardholders (`serves_issuer_cardholders`), so
+    the demo's API calls reach the demo cardholders' accounts and cards.
+    """
     partner = Partner.objects.filter(name=DEMO_PARTNER).first()
     if partner is not None:
         return partner, None
-    return partner_create(name=DEMO_PARTNER, scopes=Scope.values)
+    return partner_create(
+        name=DEMO_PARTNER, scopes=Scope.values, serves_issuer_cardholders=True
+    )
 
 
 def demo_cardholders_seed(*, rng: random.Random | None = None) -> list[DemoLogin]:

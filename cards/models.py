@@ -124,6 +124,11 @@ class CardProduct(models.Model):
     is_ecommerce_enabled = models.BooleanField(default=True)
     is_atm_enabled = models.BooleanField(default=True)
     is_contactless_enabled = models.BooleanField(default=True)
+    is_cvv_required_card_not_present = models.BooleanField(
+        default=True,
+        help_text="Decline (N7) card-not-present (e-commerce) authorizations "
+        "that carry no CVV.",
+    )
     blocked_mccs = models.JSONField(
         default=list, blank=True, help_text='Merchant category codes, e.g. ["7995"].'
     )
@@ -251,16 +256,30 @@ class Card(SpendingControls):
     The PAN is stored only encrypted (AES-GCM; `pan_key_id` names the key)
     with a keyed fingerprint for look-ups and the last four for display. The
     CVV is derived, never stored. Status moves inactive -> active <-> frozen
-    -> closed, or to blocked (too many CVV failures); every move is recorded
-    in CardStatusChange. A closed card never reopens.
+    -> closed, or to blocked (too many consecutive CVV or expiry failures);
+    every move is recorded in CardStatusChange. A closed card never reopens.
+
+    A frozen or blocked card names the owner of its freeze or block
+    (`block_owner`); only the sides `cards.services.lifecycle.LIFT_RULES`
+    names for that owner may lift it, and the database keeps the owner and
+    the status in step.
     """
 
     class Status(models.TextChoices):
         INACTIVE = "inactive", "Inactive"
         ACTIVE = "active", "Active"
         FROZEN = "frozen", "Frozen"
-        BLOCKED = "blocked", "Blocked (CVV failures)"
+        BLOCKED = "blocked", "Blocked (CVV or expiry failures)"
         CLOSED = "closed", "Closed"
+
+    class BlockOwner(models.TextChoices):
+        """Whose freeze or block it is (see `LIFT_RULES` for who may lift it)."""
+
+        CARDHOLDER = "cardholder", "The cardholder"
+        PARTNER = "partner", "The program manager"
+        ISSUER = "issuer", "The bank"
+        FRAUD = "fraud", "Fraud detection"
+        SECURITY = "security", "Card security (CVV or expiry failures)"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(
@@ -280,7 +299,12 @@ class Card(SpendingControls):
     )
     status_reason = models.CharField(max_length=30, blank=True)
     status_changed_by = models.CharField(max_length=20, blank=True)
-    cvv_failures = models.PositiveSmallIntegerField(default=0)
+    block_owner = models.CharField(
+        max_length=12, choices=BlockOwner.choices, blank=True, default=""
+    )
+    verification_failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Consecutive wrong CVVs or expiry dates."
+    )
     is_under_fraud_review = models.BooleanField(default=False)
     replaces = models.OneToOneField(
         "self",
@@ -295,6 +319,10 @@ class Card(SpendingControls):
         permissions = [
             ("freeze_card", "Can freeze and unfreeze cards"),
             ("replace_card", "Can replace and close cards"),
+            (
+                "lift_card_block",
+                "Can lift security blocks and bank or fraud freezes",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -306,6 +334,15 @@ class Card(SpendingControls):
                     status__in=["inactive", "active", "frozen", "blocked", "closed"]
                 ),
                 name="cards_card_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status="frozen",
+                    block_owner__in=["cardholder", "partner", "issuer", "fraud"],
+                )
+                | Q(status="blocked", block_owner="security")
+                | (~Q(status__in=["frozen", "blocked"]) & Q(block_owner="")),
+                name="cards_card_block_owner_matches_status",
             ),
         ]
 
@@ -330,7 +367,7 @@ class CardStatusChange(models.Model):
         COMPROMISED = "compromised", "Compromised"
         EXPIRED = "expired", "Expired"
         SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
-        CVV_FAILURES = "cvv_failures", "Too many CVV failures"
+        CVV_FAILURES = "cvv_failures", "Too many CVV or expiry failures"
         REPLACED = "replaced", "Replaced"
 
     class Channel(models.TextChoices):
@@ -357,6 +394,15 @@ class CardStatusChange(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    block_owner = models.CharField(
+        max_length=12,
+        choices=Card.BlockOwner.choices,
+        blank=True,
+        help_text="The owner of the freeze or block placed or lifted.",
+    )
+    note = models.TextField(
+        blank=True, help_text="Why staff lifted a block (required for them)."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -3,21 +3,19 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import Partner
+from accounts.selectors import partner_reach
 from cards.models import ActivityCounter, Authorization, Card, Dispute
 from cards.services.activity import activity_totals, calendar_window
 
 
 def cards_for_partner(*, partner: Partner) -> QuerySet[Card]:
-    """Cards of the partner's program, plus issuer-managed ones."""
+    """Cards of the partner's reach (`accounts.selectors.partner_reach`)."""
     return Card.objects.select_related(
         "account", "account__cardholder", "account__receivable", "product"
-    ).filter(
-        Q(account__cardholder__program_partner=partner)
-        | Q(account__cardholder__program_partner__isnull=True)
-    )
+    ).filter(partner_reach(partner=partner, cardholder_path="account__cardholder"))
 
 
 def authorizations_for_partner(*, partner: Partner) -> QuerySet[Authorization]:
@@ -31,10 +29,7 @@ def disputes_for_partner(*, partner: Partner) -> QuerySet[Dispute]:
     """Disputes on the accounts the partner may see (as `cards_for_partner`)."""
     return Dispute.objects.select_related(
         "account", "capture__card", "capture__authorization"
-    ).filter(
-        Q(account__cardholder__program_partner=partner)
-        | Q(account__cardholder__program_partner__isnull=True)
-    )
+    ).filter(partner_reach(partner=partner, cardholder_path="account__cardholder"))
 
 
 @dataclass(frozen=True)

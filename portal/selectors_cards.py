@@ -17,13 +17,24 @@ def cardholder_cards(*, cardholder: Cardholder) -> QuerySet[Card]:
     """Every card on the cardholder's accounts, newest first."""
     return (
         Card.objects.filter(account__cardholder=cardholder)
-        .select_related("account", "replaces")
+        .select_related("account__cardholder", "replaces")
         .order_by("-created_at", "-pk")
     )
 
 
+OWNER_AS_READ = {
+    Card.BlockOwner.CARDHOLDER: "you",
+    Card.BlockOwner.PARTNER: "your card programme",
+    Card.BlockOwner.ISSUER: "the bank",
+    Card.BlockOwner.FRAUD: "fraud detection",
+    Card.BlockOwner.SECURITY: "card security",
+}
+
+
 def card_status_changed_by(card: Card) -> str:
-    """Who last moved the card, as the cardholder reads it."""
+    """Who froze, blocked or last moved the card, as the cardholder reads it."""
+    if card.block_owner:
+        return OWNER_AS_READ[Card.BlockOwner(card.block_owner)]
     if card.status_changed_by == Channel.PORTAL:
         return "you"
     if card.status_changed_by == Channel.SYSTEM:

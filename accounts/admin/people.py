@@ -176,8 +176,15 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "is_active", "public_id", "created_at")
-    list_filter = ("kind", "is_active")
+    list_display = (
+        "name",
+        "kind",
+        "serves_issuer_cardholders",
+        "is_active",
+        "public_id",
+        "created_at",
+    )
+    list_filter = ("kind", "serves_issuer_cardholders", "is_active")
     search_fields = ("name", "public_id")
     readonly_fields = ("public_id", "created_at")
 

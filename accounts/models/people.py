@@ -29,6 +29,12 @@ class Partner(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ACQUIRER)
+    serves_issuer_cardholders = models.BooleanField(
+        default=False,
+        help_text="Staff-granted: this partner may also read and act on the "
+        "issuer's own cardholders (those of no program), e.g. the issuer's bill "
+        "payment processor. Off: it reaches only its own program's.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -38,6 +38,7 @@ def partner_create(
     name: str,
     scopes: Iterable[str],
     kind: str = Partner.Kind.ACQUIRER,
+    serves_issuer_cardholders: bool = False,
 ) -> tuple[Partner, str]:
     """Create a partner and its first API key; return the partner and the key."""
     name = name.strip()
@@ -49,7 +50,9 @@ def partner_create(
     with transaction.atomic():
         if Partner.objects.filter(name=name).exists():
             raise InvalidInput.for_field("name", f"Partner {name!r} already exists.")
-        partner = Partner.objects.create(name=name, kind=kind)
+        partner = Partner.objects.create(
+            name=name, kind=kind, serves_issuer_cardholders=serves_issuer_cardholders
+        )
         _, plain_key = partner_api_key_issue(partner=partner, scopes=scope_list)
     return partner, plain_key
 

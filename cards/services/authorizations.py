@@ -2,7 +2,8 @@
 
 Checks run in this order, each decline with its ISO 8583 response code and
 a human reason: card exists (14), not closed (46), not frozen/blocked/
-inactive (62), not expired and expiry matches (54), CVV matches (N7),
+inactive (62), not expired and expiry matches (54), a CVV present where the
+product requires one for card-not-present (N7), CVV matches (N7),
 spending controls (61 amounts, 57 not permitted), velocity rules (65), no
 fraud review on the card (59), available credit (51), then the program's
 real-time decision where the card's program registered an endpoint
@@ -14,9 +15,15 @@ daily/monthly windows and velocity rules read the running counters
 (`cards.services.activity`) under the credit account's row lock, and an
 approval places its ledger hold and counts itself in the same transaction
 under the same lock (docs/spending-controls.md).
+
+A wrong expiry date and a wrong CVV are verification failures: they are
+counted under the card's row lock, consecutive ones across both kinds, and
+the card is blocked (owner: card security) at the threshold. Attempts that
+race the block are answered as the card then stands (62), never an error.
 """
 
 import datetime
+import enum
 import time
 import uuid
 from dataclasses import dataclass
@@ -48,7 +55,7 @@ from cards.services.activity import (
     calendar_window,
     trailing_window,
 )
-from cards.services.lifecycle import card_block_for_cvv, expiry_is_past
+from cards.services.lifecycle import card_block_for_failures, expiry_is_past
 from cards.services.realtime_decisions import (
     ProgramTarget,
     authorization_decision_await,
@@ -57,7 +64,9 @@ from cards.services.realtime_decisions import (
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.outbox import event_publish
 
-CVV_FAILURES_BEFORE_BLOCK = 3
+VERIFICATION_FAILURES_BEFORE_BLOCK = 3
+CVV_FAILURES_BEFORE_BLOCK = VERIFICATION_FAILURES_BEFORE_BLOCK  # the older name
+CARD_NOT_PRESENT_CHANNELS = frozenset({Channel.ECOMMERCE})
 VELOCITY_RULES_TTL_SECONDS = 5.0
 
 
@@ -93,12 +102,15 @@ DECLINES = {
     "unknown_card": Decline("14", "Invalid card number."),
     "closed": Decline("46", "The card is closed."),
     "frozen": Decline("62", "The card is frozen."),
-    "blocked": Decline("62", "The card is blocked after repeated CVV failures."),
+    "blocked": Decline(
+        "62", "The card is blocked after repeated CVV or expiry failures."
+    ),
     "inactive": Decline("62", "The card has not been activated."),
     "account_not_active": Decline("62", "The credit account is not active."),
     "expired": Decline("54", "The card has expired."),
     "expiry_mismatch": Decline("54", "The expiry date does not match the card."),
     "cvv": Decline("N7", "The CVV does not match."),
+    "cvv_missing": Decline("N7", "A CVV is required for card-not-present purchases."),
     "currency": Decline("57", "The card does not transact in this currency."),
     "per_transaction": Decline("61", "Above the card's per-transaction limit."),
     "daily": Decline("61", "Above the daily spending limit (resets 00:00 UTC)."),
@@ -137,7 +149,7 @@ def _card_for(pan: str) -> Card | None:
         return None
     return (
         Card.objects.select_related(
-            "account", "account__receivable", "account__spending_controls"
+            "account", "account__receivable", "account__spending_controls", "product"
         )
         .filter(pan_fingerprint=pan_fingerprint(pan=pan))
         .first()
@@ -158,12 +170,32 @@ def _status_decline(card: Card) -> Decline | None:
     return None
 
 
-def _expiry_decline(card: Card, expiry: str, now: datetime.datetime) -> Decline | None:
+class Verification(enum.Enum):
+    """What the expiry and CVV checks say about who holds the card."""
+
+    PASSED = "passed"  # the expiry and a CVV matched
+    FAILED = "failed"  # a wrong expiry or CVV: counts toward the block
+    UNCHECKED = "unchecked"  # no CVV given, or nothing to count
+
+
+def _verification_decline(
+    card: Card, request: AuthorizationRequest, now: datetime.datetime
+) -> tuple[Decline | None, Verification]:
     if expiry_is_past(card=card, now=now):
-        return DECLINES["expired"]
-    if expiry != card.expiry:
-        return DECLINES["expiry_mismatch"]
-    return None
+        return DECLINES["expired"], Verification.UNCHECKED
+    if request.expiry != card.expiry:
+        return DECLINES["expiry_mismatch"], Verification.FAILED
+    if request.cvv is None:
+        if (
+            request.channel in CARD_NOT_PRESENT_CHANNELS
+            and card.product.is_cvv_required_card_not_present
+        ):
+            return DECLINES["cvv_missing"], Verification.UNCHECKED
+        return None, Verification.UNCHECKED
+    mmyy = request.expiry.replace("/", "")
+    if not cvv_verify(pan=request.pan, expiry=mmyy, cvv=request.cvv):
+        return DECLINES["cvv"], Verification.FAILED
+    return None, Verification.PASSED
 
 
 def _static_control_decline(
@@ -303,18 +335,18 @@ def authorization_decide(
     public_id = uuid.uuid4()
     card = _card_for(request.pan)
     decline: Decline | None = None
-    cvv_failed = False
     if card is None:
         decline = DECLINES["unknown_card"]
     else:
-        decline = _status_decline(card) or _expiry_decline(card, request.expiry, now)
-        if decline is None and request.cvv is not None:
-            mmyy = request.expiry.replace("/", "")
-            if not cvv_verify(pan=request.pan, expiry=mmyy, cvv=request.cvv):
-                decline, cvv_failed = DECLINES["cvv"], True
+        decline = _status_decline(card)
+        if decline is None:
+            decline, verification = _verification_decline(card, request, now)
+            if verification == Verification.FAILED:
+                decline = _failure_count(card, decline=decline)
+            elif verification == Verification.PASSED and card.verification_failures:
+                Card.objects.filter(pk=card.pk).update(verification_failures=0)
         if decline is None:
             decline = _static_controls_decline(card, request)
-        _count_cvv_result(card, failed=cvv_failed, checked=request.cvv is not None)
 
     hold = None
     if decline is None and card is not None:
@@ -394,16 +426,23 @@ def _await_program(
     return authorization
 
 
-def _count_cvv_result(card: Card, *, failed: bool, checked: bool) -> None:
-    """Count consecutive CVV failures; block the card at the third."""
-    if failed:
-        Card.objects.filter(pk=card.pk).update(cvv_failures=F("cvv_failures") + 1)
-        locked = card_lock(card_id=card.pk)
-        if locked.cvv_failures >= CVV_FAILURES_BEFORE_BLOCK:
-            locked.account = card.account
-            card_block_for_cvv(card=locked)
-    elif checked and card.cvv_failures:
-        Card.objects.filter(pk=card.pk).update(cvv_failures=0)
+def _failure_count(card: Card, *, decline: Decline | None) -> Decline | None:
+    """Count one verification failure under the card's row lock; block the
+    card at the threshold. A card no longer active once locked (a parallel
+    attempt blocked it, or someone froze it) counts nothing and declines as
+    it now stands, so the block comes after exactly the threshold."""
+    locked = card_lock(card_id=card.pk)
+    locked.account = card.account
+    if locked.status != Card.Status.ACTIVE:
+        return _status_decline(locked) or decline
+    failures = locked.verification_failures + 1
+    Card.objects.filter(pk=card.pk).update(
+        verification_failures=F("verification_failures") + 1
+    )
+    if failures >= VERIFICATION_FAILURES_BEFORE_BLOCK:
+        locked.verification_failures = failures
+        card_block_for_failures(card=locked)
+    return decline
 
 
 def authorization_event_payload(authorization: Authorization) -> dict[str, object]:

@@ -1,26 +1,40 @@
 """Issuing cards and moving them through their lifecycle.
 
-inactive -> active <-> frozen -> closed; active -> blocked (CVV failures)
--> active; any open status -> closed. A closed card never reopens. Each
-move is recorded in CardStatusChange and published as card.status_changed.
+inactive -> active <-> frozen -> closed; active -> blocked (consecutive CVV
+or expiry failures) -> active; any open status -> closed. A closed card
+never reopens. Each move is recorded in CardStatusChange and published as
+card.status_changed.
+
+Who may lift what: every freeze or block has an owner (`Card.block_owner`),
+fixed by the side that placed it; `LIFT_RULES` names the sides that may lift
+each owner's. The API, the portal, the admin and the fraud services all
+freeze and lift through `card_freeze` / `card_unfreeze` here, so one table
+decides for all of them. A refusal changes nothing. The failure counter is
+reset only when the security block itself is lifted (or a CVV matches).
 """
 
 import datetime
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import CreditAccount, Partner, User
-from cards.errors import CardStateConflict
+from accounts.models import Cardholder, CreditAccount, Partner, User
+from accounts.selectors import partner_may_reach
+from cards.errors import CardNotFound, CardStateConflict
 from cards.lock_objects import card_lock
 from cards.models import Card, CardProduct, CardStatusChange
 from cards.security import pan_encrypt, pan_fingerprint, pan_generate, pan_last_four
-from issuer.kernel.errors import InvalidInput
+from issuer.kernel.audit import audit_record
+from issuer.kernel.errors import Forbidden, InvalidInput
+from issuer.kernel.models import AuditEvent
 from issuer.kernel.outbox import event_publish
 
 Status = Card.Status
 Reason = CardStatusChange.Reason
+Owner = Card.BlockOwner
 
 ALLOWED_MOVES: dict[str, set[str]] = {
     Status.INACTIVE: {Status.ACTIVE, Status.CLOSED},
@@ -45,6 +59,92 @@ class Actor:
 SYSTEM = Actor(channel=CardStatusChange.Channel.SYSTEM)
 
 
+class Side(enum.StrEnum):
+    """Who asks to freeze or lift, as `LIFT_RULES` knows them."""
+
+    CARDHOLDER = "cardholder"  # the portal, on the cardholder's own card
+    PARTNER = "partner"  # the API, a partner whose reach holds the card
+    STAFF = "staff"  # the admin, with cards.freeze_card
+    SECURITY_STAFF = "security_staff"  # the admin, with cards.lift_card_block
+    FRAUD_CASE = "fraud_case"  # a review case decided legitimate
+    SYSTEM = "system"  # fraud detection and card security, in process
+
+
+# Owner -> the sides that may lift its freeze or block. Staff lifts need a
+# written note and are audited.
+LIFT_RULES: dict[str, frozenset[Side]] = {
+    Owner.CARDHOLDER: frozenset({Side.CARDHOLDER, Side.STAFF, Side.SECURITY_STAFF}),
+    Owner.PARTNER: frozenset({Side.PARTNER, Side.STAFF, Side.SECURITY_STAFF}),
+    Owner.ISSUER: frozenset({Side.SECURITY_STAFF}),
+    Owner.FRAUD: frozenset({Side.SECURITY_STAFF, Side.FRAUD_CASE}),
+    Owner.SECURITY: frozenset({Side.SECURITY_STAFF}),
+}
+# Side -> the owner of the freeze it places.
+FREEZE_OWNER: dict[Side, str] = {
+    Side.CARDHOLDER: Owner.CARDHOLDER,
+    Side.PARTNER: Owner.PARTNER,
+    Side.STAFF: Owner.ISSUER,
+    Side.SECURITY_STAFF: Owner.ISSUER,
+    Side.SYSTEM: Owner.FRAUD,
+}
+# A stronger owner's freeze takes over a frozen card (lifting it then needs
+# the stronger owner's side); a weaker or equal one is refused.
+FREEZE_RANK: dict[str, int] = {
+    Owner.CARDHOLDER: 1,
+    Owner.PARTNER: 1,
+    Owner.ISSUER: 2,
+    Owner.FRAUD: 3,
+}
+STAFF_SIDES = frozenset({Side.STAFF, Side.SECURITY_STAFF})
+LIFT_PERMISSION = "cards.lift_card_block"
+FREEZE_PERMISSION = "cards.freeze_card"
+
+
+def actor_side(*, actor: Actor, card: Card) -> Side | None:
+    """The side `actor` speaks for on `card`, or None (it may do nothing).
+
+    A partner speaks only for cards in its reach (its own program's; the
+    issuer's own only for the issuer's servicer); staff only with a card
+    permission.
+    """
+    channel = CardStatusChange.Channel
+    if actor.channel in (channel.PORTAL, channel.API):
+        # Read afresh: who holds the card and in which program, never a
+        # cached instance's guess.
+        holder = Cardholder.objects.get(pk=card.account.cardholder_id)
+        if actor.channel == channel.PORTAL:
+            is_holder = (
+                actor.user is not None
+                and actor.user.pk is not None
+                and holder.user_id == actor.user.pk
+            )
+            return Side.CARDHOLDER if is_holder else None
+        if actor.partner is not None and partner_may_reach(
+            partner=actor.partner, cardholder=holder
+        ):
+            return Side.PARTNER
+        return None
+    if actor.channel == channel.ADMIN:
+        if actor.user is None:
+            return None
+        if actor.user.has_perm(LIFT_PERMISSION):
+            return Side.SECURITY_STAFF
+        if actor.user.has_perm(FREEZE_PERMISSION):
+            return Side.STAFF
+        return None
+    return Side.SYSTEM
+
+
+def lift_sides(*, owner: str) -> frozenset[Side]:
+    return LIFT_RULES.get(owner, frozenset())
+
+
+def may_lift(*, card: Card, actor: Actor) -> bool:
+    """Whether `actor` may lift `card`'s freeze or block (for showing a button)."""
+    side = actor_side(actor=actor, card=card)
+    return side is not None and side in lift_sides(owner=card.block_owner)
+
+
 @dataclass(frozen=True)
 class IssuedCard:
     """A new card and its PAN, which exists in clear only in this object."""
@@ -62,11 +162,21 @@ def _expiry(validity_years: int) -> tuple[int, int]:
     return today.month, today.year + validity_years
 
 
-def _record(card: Card, *, to_status: str, reason: str, actor: Actor) -> None:
+def _record(
+    card: Card,
+    *,
+    to_status: str,
+    reason: str,
+    actor: Actor,
+    owner: str = "",
+    note: str = "",
+) -> None:
     previous = card.status
+    lifted_owner = card.block_owner
     card.status = to_status
     card.status_reason = reason
     card.status_changed_by = actor.channel
+    card.block_owner = owner
     CardStatusChange.objects.create(
         card=card,
         from_status=previous if previous != to_status else "",
@@ -75,6 +185,8 @@ def _record(card: Card, *, to_status: str, reason: str, actor: Actor) -> None:
         channel=actor.channel,
         actor=actor.user,
         partner=actor.partner,
+        block_owner=owner or lifted_owner,
+        note=note,
     )
     event_publish(
         type="card.status_changed",
@@ -145,27 +257,49 @@ def card_issue(
     return IssuedCard(card=card, pan=pan)
 
 
-def _move(card: Card, *, to_status: str, reason: str, actor: Actor) -> Card:
+MOVED_FIELDS = (
+    "status",
+    "status_reason",
+    "status_changed_by",
+    "block_owner",
+    "verification_failures",
+)
+
+
+def _move(
+    card: Card,
+    *,
+    to_status: str,
+    reason: str,
+    actor: Actor,
+    owner: str = "",
+    note: str = "",
+    check: Callable[[Card], None] | None = None,
+) -> Card:
+    """Move `card` under its row lock; `check` may refuse on the locked row."""
     with transaction.atomic():
         locked = card_lock(card_id=card.pk)
         locked.account = card.account
-        if to_status not in ALLOWED_MOVES[locked.status]:
+        if check is not None:
+            check(locked)
+        is_refreeze = locked.status == to_status == Status.FROZEN
+        if to_status not in ALLOWED_MOVES[locked.status] and not is_refreeze:
             raise CardStateConflict(
                 f"A {locked.status} card cannot become {to_status}.",
                 fields={"status": [f"The card is {locked.status}."]},
             )
-        _record(locked, to_status=to_status, reason=reason, actor=actor)
-        if to_status == Status.ACTIVE:
-            locked.cvv_failures = 0
-        locked.save(
-            update_fields=[
-                "status",
-                "status_reason",
-                "status_changed_by",
-                "cvv_failures",
-            ]
+        if locked.block_owner == Owner.SECURITY and to_status == Status.ACTIVE:
+            locked.verification_failures = 0  # only the owner's lift resets it
+        _record(
+            locked,
+            to_status=to_status,
+            reason=reason,
+            actor=actor,
+            owner=owner,
+            note=note,
         )
-    for name in ("status", "status_reason", "status_changed_by", "cvv_failures"):
+        locked.save(update_fields=list(MOVED_FIELDS))
+    for name in MOVED_FIELDS:
         setattr(card, name, getattr(locked, name))
     return card
 
@@ -182,22 +316,119 @@ def card_activate(*, card: Card, actor: Actor) -> Card:
     return card
 
 
-def card_freeze(*, card: Card, reason: str, actor: Actor) -> Card:
-    """Stop new authorizations; already approved ones may still clear."""
-    return _move(card, to_status=Status.FROZEN, reason=reason, actor=actor)
+def _side_or_refuse(*, actor: Actor, card: Card) -> Side:
+    side = actor_side(actor=actor, card=card)
+    if side is None:
+        if actor.channel == CardStatusChange.Channel.API:
+            raise CardNotFound("No card with this id.")
+        raise Forbidden("You may not change this card.")
+    return side
 
 
-def card_unfreeze(*, card: Card, actor: Actor) -> Card:
-    if card.status not in (Status.FROZEN, Status.BLOCKED):
-        raise CardStateConflict(f"A {card.status} card is not frozen.")
+def card_freeze(
+    *, card: Card, reason: str, actor: Actor, owner: str | None = None
+) -> Card:
+    """Stop new authorizations; already approved ones may still clear.
+
+    The freeze belongs to the side that placed it (`FREEZE_OWNER`), or to
+    `owner` when the system places it (fraud detection). A stronger owner's
+    freeze takes over a frozen card; any other freeze of a frozen card is
+    refused.
+    """
+    side = _side_or_refuse(actor=actor, card=card)
+    new_owner = owner if side == Side.SYSTEM and owner else FREEZE_OWNER[side]
+
+    def check(locked: Card) -> None:
+        if locked.status != Status.FROZEN:
+            return
+        if FREEZE_RANK[new_owner] <= FREEZE_RANK[locked.block_owner]:
+            raise CardStateConflict(
+                "The card is already frozen.",
+                fields={"status": ["The card is frozen."]},
+            )
+
     return _move(
-        card, to_status=Status.ACTIVE, reason=Reason.CARDHOLDER_REQUEST, actor=actor
+        card,
+        to_status=Status.FROZEN,
+        reason=reason,
+        actor=actor,
+        owner=new_owner,
+        check=check,
     )
 
 
-def card_block_for_cvv(*, card: Card) -> Card:
+def _lift(*, card: Card, actor: Actor, side: Side, note: str) -> Card:
+    note = note.strip()
+    if side in STAFF_SIDES and not note:
+        raise InvalidInput.for_field("note", "Say why the block is lifted.")
+
+    lifted: list[str] = []
+
+    def check(locked: Card) -> None:
+        if locked.status not in (Status.FROZEN, Status.BLOCKED):
+            raise CardStateConflict(f"A {locked.status} card is not frozen.")
+        if side not in lift_sides(owner=locked.block_owner):
+            owner_label = Owner(locked.block_owner).label.lower()
+            raise Forbidden(
+                f"Only its owner's side may lift this card's block "
+                f"(placed by {owner_label}).",
+                fields={"status": [f"Blocked by {owner_label}."]},
+            )
+        lifted.append(locked.block_owner)
+
+    reason = (
+        Reason.CARDHOLDER_REQUEST if side == Side.CARDHOLDER else Reason.ISSUER_REQUEST
+    )
+    with transaction.atomic():
+        _move(
+            card,
+            to_status=Status.ACTIVE,
+            reason=reason,
+            actor=actor,
+            note=note,
+            check=check,
+        )
+        if side in STAFF_SIDES:
+            audit_record(
+                action=AuditEvent.Action.ADMIN_ACTION,
+                actor=actor.user,
+                target=card,
+                details={
+                    "action": "card_block_lift",
+                    "block_owner": lifted[0],
+                    "note": note,
+                },
+            )
+    return card
+
+
+def card_unfreeze(*, card: Card, actor: Actor, note: str = "") -> Card:
+    """Lift the card's freeze or block, if `LIFT_RULES` lets the actor's side
+    lift its owner's; staff say why in `note`. A refusal changes nothing."""
+    side = _side_or_refuse(actor=actor, card=card)
+    return _lift(card=card, actor=actor, side=side, note=note)
+
+
+def card_fraud_freeze_release(*, card: Card, actor: Actor, case_id: str) -> Card:
+    """Lift a fraud detection freeze because its review case was decided
+    legitimate; any other owner's freeze or block stays."""
+    return _lift(
+        card=card,
+        actor=actor,
+        side=Side.FRAUD_CASE,
+        note=f"Review case {case_id} decided legitimate.",
+    )
+
+
+def card_block_for_failures(*, card: Card) -> Card:
+    """Block a card after consecutive CVV or expiry failures (the caller
+    holds its row lock and has counted them)."""
     return _move(
-        card, to_status=Status.BLOCKED, reason=Reason.CVV_FAILURES, actor=SYSTEM
+        card,
+        to_status=Status.BLOCKED,
+        reason=Reason.CVV_FAILURES,
+        actor=SYSTEM,
+        owner=Owner.SECURITY,
     )
 
 
@@ -239,3 +470,6 @@ def card_replace(*, card: Card, reason: str, actor: Actor) -> IssuedCard:
 
 def expiry_is_past(*, card: Card, now: datetime.datetime) -> bool:
     return (card.expiry_year, card.expiry_month) < (now.year, now.month)
+
+
+card_block_for_cvv = card_block_for_failures  # the name before expiry counted too

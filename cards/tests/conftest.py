@@ -99,3 +99,16 @@ def capture_posted_at(account, amount: int, at):
     Posting.objects.filter(entry_id=capture.entry_id).update(effective_at=at)
     capture.refresh_from_db()
     return capture
+
+
+def security_staff_actor(username: str = "security-staff"):
+    """An admin actor who may lift any block (a superuser), for tests that
+    need a block lifted and are not about who may lift it."""
+    from accounts.models import User
+    from cards.models import CardStatusChange
+    from cards.services.lifecycle import Actor
+
+    user = User.objects.filter(username=username).first() or (
+        User.objects.create_user(username=username, is_staff=True, is_superuser=True)
+    )
+    return Actor(channel=CardStatusChange.Channel.ADMIN, user=user)

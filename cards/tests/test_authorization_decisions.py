@@ -154,7 +154,10 @@ def test_a_closed_card_is_46(test_card):
 
 @pytest.mark.parametrize("status", ["frozen", "blocked", "inactive"])
 def test_a_frozen_blocked_or_inactive_card_is_62(test_card, status):
-    Card.objects.filter(pk=test_card.issued.card.pk).update(status=status)
+    owner = {"frozen": "cardholder", "blocked": "security"}.get(status, "")
+    Card.objects.filter(pk=test_card.issued.card.pk).update(
+        status=status, block_owner=owner
+    )
 
     _assert_declined(_authorize(test_card), "62", test_card=test_card)
 
@@ -191,7 +194,7 @@ def test_a_wrong_cvv_is_n7_and_the_third_in_a_row_blocks_the_card(test_card):
     for attempt in range(1, 4):
         _assert_declined(_authorize(test_card, cvv=wrong), "N7", test_card=test_card)
         card = Card.objects.get(pk=test_card.issued.card.pk)
-        assert card.cvv_failures == attempt
+        assert card.verification_failures == attempt
 
     assert card.status == Card.Status.BLOCKED
     assert card.history.first().reason == "cvv_failures"
@@ -204,7 +207,7 @@ def test_a_right_cvv_resets_the_failure_count(test_card):
     _authorize(test_card, cvv=wrong)
 
     assert _authorize(test_card).status == "approved"
-    assert Card.objects.get(pk=test_card.issued.card.pk).cvv_failures == 0
+    assert Card.objects.get(pk=test_card.issued.card.pk).verification_failures == 0
 
 
 def test_card_present_needs_no_cvv(test_card):
@@ -324,7 +327,7 @@ def test_checks_run_in_order_closed_before_expiry_before_cvv(test_card):
     authorization = _authorize(test_card, cvv="000" if test_card.cvv != "000" else "1")
 
     assert authorization.response_code == "46"
-    assert Card.objects.get(pk=test_card.issued.card.pk).cvv_failures == 0
+    assert Card.objects.get(pk=test_card.issued.card.pk).verification_failures == 0
 
 
 def test_a_frozen_card_still_clears_what_was_approved_before(test_card):

@@ -44,11 +44,12 @@ def test_an_issued_card_has_an_encrypted_luhn_pan_in_the_bin(test_card):
     assert pan not in repr(test_card.issued)
 
 
-def test_history_records_every_move_with_channel_and_reason(test_card):
+def test_history_records_every_move_with_channel_and_reason(test_card, cardholder_user):
     card = test_card.issued.card
+    portal = Actor(channel=PORTAL.channel, user=cardholder_user(test_card))
 
-    card_freeze(card=card, reason="cardholder_request", actor=PORTAL)
-    card_unfreeze(card=card, actor=PORTAL)
+    card_freeze(card=card, reason="cardholder_request", actor=portal)
+    card_unfreeze(card=card, actor=portal)
 
     moves = list(card.history.order_by("pk").values_list("from_status", "to_status"))
     assert moves == [

@@ -147,7 +147,9 @@ class Scenario:
 
     def run(self, context: Context) -> Result:
         partner, api_key = partner_create(
-            name=f"chaos {self.name} {time.time_ns()}", scopes=list(Scope.values)
+            name=f"chaos {self.name} {time.time_ns()}",
+            scopes=list(Scope.values),
+            serves_issuer_cardholders=True,
         )
         self.prepare(context, partner, api_key)
         clients, pause = self.clients(context)

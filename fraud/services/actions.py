@@ -90,12 +90,18 @@ def _perform(kind: str, score: FraudScore) -> None:
         )
     elif kind == FraudAction.Kind.FREEZE_CARD:
         Card.objects.filter(pk=card.pk).update(is_under_fraud_review=True)
-        fresh = Card.objects.select_related("account").get(pk=card.pk)
-        if fresh.status == Card.Status.ACTIVE:
+        fresh = Card.objects.select_related("account__cardholder").get(pk=card.pk)
+        # A cardholder's, partner's or bank's freeze gives way to fraud's (so
+        # only fraud's side may lift it); a security block stays as it is.
+        if fresh.status == Card.Status.ACTIVE or (
+            fresh.status == Card.Status.FROZEN
+            and fresh.block_owner != Card.BlockOwner.FRAUD
+        ):
             card_freeze(
                 card=fresh,
                 reason=CardStatusChange.Reason.SUSPICIOUS_ACTIVITY,
                 actor=FRAUD_SYSTEM,
+                owner=Card.BlockOwner.FRAUD,
             )
     elif kind == FraudAction.Kind.DECLINE_NEXT:
         Card.objects.filter(pk=card.pk).update(is_under_fraud_review=True)

@@ -15,7 +15,11 @@ from django.utils import timezone
 from accounts.models import User
 from cards.models import Authorization, Card, CardStatusChange
 from cards.services.disputes import captures_fraud_dispute_mark
-from cards.services.lifecycle import Actor, card_replace, card_unfreeze
+from cards.services.lifecycle import (
+    Actor,
+    card_fraud_freeze_release,
+    card_replace,
+)
 from fraud.models import FraudAlert, ReviewCase, ReviewCaseTransaction
 from fraud.services.cases import ASSIGN_PERMISSION, WORK_PERMISSION
 from fraud.services.history import historical_transaction_label
@@ -40,14 +44,19 @@ def _label(
     )
 
 
-def _card_release(*, card_id: int, actor: Actor) -> None:
-    """Lift a fraud freeze (only one fraud detection put on) and the review flag."""
-    card = Card.objects.select_related("account").get(pk=card_id)
-    if (
-        card.status == Card.Status.FROZEN
-        and card.status_reason == CardStatusChange.Reason.SUSPICIOUS_ACTIVITY
-    ):
-        card_unfreeze(card=card, actor=actor)
+def _card_release(*, card_id: int, actor: Actor, case_id: str = "") -> None:
+    """Clear the review flag; a review case decided legitimate (`case_id`)
+    also lifts fraud detection's freeze. A cardholder's answer to an alert
+    lifts no freeze: fraud's freeze is lifted only by fraud's side (see
+    `cards.services.lifecycle.LIFT_RULES`), and any other owner's stays."""
+    card = Card.objects.select_related("account__cardholder").get(pk=card_id)
+    is_fraud_frozen = (
+        card.status == Card.Status.FROZEN and card.block_owner == Card.BlockOwner.FRAUD
+    )
+    if is_fraud_frozen and not case_id:
+        return  # the analyst deciding the case lifts it, and the review
+    if is_fraud_frozen:
+        card_fraud_freeze_release(card=card, actor=actor, case_id=case_id)
     Card.objects.filter(pk=card_id).update(is_under_fraud_review=False)
 
 
@@ -178,7 +187,9 @@ def review_case_close(
         )
         _card_compromised(card_id=locked.card_id, actor=actor)
     elif outcome == ReviewCase.Outcome.LEGITIMATE:
-        _card_release(card_id=locked.card_id, actor=actor)
+        _card_release(
+            card_id=locked.card_id, actor=actor, case_id=str(locked.public_id)
+        )
     event_publish(
         type="fraud.case_resolved",
         aggregate_type="review_case",

@@ -64,7 +64,9 @@ def test_each_tier_takes_its_action_exactly_once(
 @pytest.mark.django_db
 def test_a_critical_case_blocks_the_next_authorization_with_59(active_model, test_card):
     authorization_score(authorization=authorize(test_card, 10_000))
-    Card.objects.filter(pk=test_card.issued.card.pk).update(status="active")
+    Card.objects.filter(pk=test_card.issued.card.pk).update(
+        status="active", block_owner=""
+    )
 
     follow_up = authorize(test_card, 100)
 

@@ -40,10 +40,13 @@ def _card(test_card) -> Card:
 
 
 @pytest.mark.django_db
-def test_it_was_me_labels_genuine_and_lifts_the_fraud_freeze(active_model, test_card):
+def test_it_was_me_labels_genuine_and_leaves_the_fraud_freeze_to_the_case(
+    active_model, test_card
+):
     """Given a critical score froze the card and asked the cardholder,
     when the cardholder answers "it was me",
-    then the label is genuine and the card is active and out of review."""
+    then the label is genuine but the fraud freeze and the review stay: only
+    fraud's side (the analyst deciding the case) lifts a fraud freeze."""
     authorization = _scored(test_card, CRITICAL)
     assert _card(test_card).status == "frozen"
     alert = FraudAlert.objects.get(authorization=authorization)
@@ -56,7 +59,11 @@ def test_it_was_me_labels_genuine_and_lifts_the_fraud_freeze(active_model, test_
     assert record.is_fraud is False
     assert record.label_time == answered.answered_at
     card = _card(test_card)
-    assert (card.status, card.is_under_fraud_review) == ("active", False)
+    assert (card.status, card.block_owner, card.is_under_fraud_review) == (
+        "frozen",
+        "fraud",
+        True,
+    )
     assert not Card.objects.filter(replaces=card).exists()
     assert OutboxEvent.objects.filter(type="fraud.alert_answered").count() == 1
 
@@ -66,7 +73,7 @@ def test_it_was_me_leaves_a_freeze_the_cardholder_asked_for(active_model, test_c
     """Only a fraud freeze is lifted: a card frozen for another reason stays."""
     authorization = _scored(test_card, MEDIUM)
     Card.objects.filter(pk=test_card.issued.card.pk).update(
-        status="frozen", status_reason="cardholder_request"
+        status="frozen", status_reason="cardholder_request", block_owner="cardholder"
     )
 
     fraud_alert_answer(

@@ -173,8 +173,10 @@ def _freeze(client: Client, world: World) -> bool:
 
 def _unfreeze(client: Client, world: World) -> bool:
     card = world.card()
-    Card.objects.filter(pk=card.pk).update(status="frozen")
-    _action(client, "cards/card", "unfreeze_cards", [card.pk])
+    Card.objects.filter(pk=card.pk).update(status="frozen", block_owner="cardholder")
+    _action(
+        client, "cards/card", "unfreeze_cards", [card.pk], note="Cardholder called."
+    )
     card.refresh_from_db()
     return card.status == "active"
 

@@ -23,12 +23,13 @@ from cards.services.authorizations import authorization_create
 from cards.services.lifecycle import (
     IssuedCard,
     card_block_for_cvv,
+    card_fraud_freeze_release,
     card_freeze,
     card_replace,
     card_unfreeze,
 )
 from cards.services.sandbox import SANDBOX_ACTOR, SandboxCard
-from cards.tests.conftest import authorization_request
+from cards.tests.conftest import authorization_request, security_staff_actor
 from fraud.services.live import authorization_score
 from issuer.kernel.models import OutboxEvent
 from ledger.statement_math import next_close_after
@@ -94,9 +95,9 @@ def world_build(card: SandboxCard, officer, **switches: bool) -> World:  # type:
         reason=CardStatusChange.Reason.CARDHOLDER_REQUEST,
         actor=SANDBOX_ACTOR,
     )
-    card_unfreeze(card=active, actor=SANDBOX_ACTOR)
+    card_fraud_freeze_release(card=active, actor=SANDBOX_ACTOR, case_id="world")
     card_block_for_cvv(card=active)
-    card_unfreeze(card=active, actor=SANDBOX_ACTOR)
+    card_unfreeze(card=active, actor=security_staff_actor(), note="Verified.")
     replacement = card_replace(
         card=active, reason=CardStatusChange.Reason.LOST, actor=SANDBOX_ACTOR
     )

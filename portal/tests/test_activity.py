@@ -30,7 +30,11 @@ def critical(test_card):
     return authorization
 
 
-def test_it_was_me_unfreezes_the_card(active_model, test_card, holder):
+def test_it_was_me_labels_genuine_and_leaves_the_fraud_freeze(
+    active_model, test_card, holder
+):
+    """Only fraud's side (the analyst deciding the case) lifts fraud's
+    freeze; the cardholder's answer labels the transaction."""
     authorization = critical(test_card)
     card = test_card.issued.card
     card.refresh_from_db()
@@ -41,7 +45,7 @@ def test_it_was_me_unfreezes_the_card(active_model, test_card, holder):
     holder.post(f"/portal/alerts/{authorization.public_id}/answer/", {"answer": "yes"})
 
     card.refresh_from_db()
-    assert card.status == Card.Status.ACTIVE
+    assert (card.status, card.block_owner) == (Card.Status.FROZEN, "fraud")
     assert FraudAlert.objects.get(authorization=authorization).status == "genuine"
 
 

@@ -152,7 +152,9 @@ def test_answer_a_fraud_alert(active_model, test_card, portal_page, screenshot):
     assert FraudAlert.objects.get(authorization=flagged).status == "genuine"
     card = test_card.issued.card
     card.refresh_from_db()
-    assert card.status == Card.Status.ACTIVE
+    # A Critical score froze it: only the review case lifts fraud's freeze.
+    assert (card.status, card.block_owner) == (Card.Status.FROZEN, "fraud")
+    assert "our fraud team will review card" in page.inner_text("main")
 
 
 def test_file_a_dispute_from_a_transaction(

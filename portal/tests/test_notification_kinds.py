@@ -19,11 +19,13 @@ from cards.security.cvv import expiry_mmyy
 from cards.services.lifecycle import (
     card_activate,
     card_block_for_cvv,
+    card_fraud_freeze_release,
     card_freeze,
     card_replace,
     card_unfreeze,
 )
 from cards.services.sandbox import SANDBOX_ACTOR
+from cards.tests.conftest import security_staff_actor
 from issuer.kernel.models import OutboxEvent
 from portal.payment_reminders import payment_due_reminders_send
 from portal.tasks import notify_cardholders
@@ -107,9 +109,9 @@ def test_card_status_changes_each_tell_the_cardholder(test_card):
     card = test_card.issued.card
     four = card.last_four
     card_freeze(card=card, reason=Reason.SUSPICIOUS_ACTIVITY, actor=SANDBOX_ACTOR)
-    card_unfreeze(card=card, actor=SANDBOX_ACTOR)
+    card_fraud_freeze_release(card=card, actor=SANDBOX_ACTOR, case_id="case-1")
     card_block_for_cvv(card=card)
-    card_unfreeze(card=card, actor=SANDBOX_ACTOR)
+    card_unfreeze(card=card, actor=security_staff_actor(), note="Verified.")
     replacement = card_replace(card=card, reason=Reason.STOLEN, actor=SANDBOX_ACTOR)
     new_four = replacement.card.last_four
 

@@ -42,10 +42,15 @@ def alert_answer(request: HttpRequest, authorization_id: str) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("portal-alerts")
     if ANSWERS[answer]:
+        card = Card.objects.get(pk=alert.card_id)
+        works_again = (
+            f"card •••• {card.last_four} works again."
+            if card.status == Card.Status.ACTIVE
+            else f"our fraud team will review card •••• {card.last_four} "
+            "and lift the freeze."
+        )
         messages.success(
-            request,
-            f"Thanks: the purchase is confirmed and card •••• "
-            f"{alert.card.last_four} works again.",
+            request, f"Thanks: the purchase is confirmed and {works_again}"
         )
         return redirect("portal-alerts")
     replacement = Card.objects.filter(replaces=alert.card).first()

@@ -16,6 +16,7 @@ from cards.services.lifecycle import (
     card_freeze,
     card_replace,
     card_unfreeze,
+    may_lift,
 )
 from issuer.kernel.errors import DomainError
 from portal.auth import cardholder_required, request_cardholder
@@ -81,6 +82,7 @@ def _detail(
     context = {
         "card": card,
         "changed_by": card_status_changed_by(card),
+        "may_unfreeze": may_lift(card=card, actor=portal_actor(request)),
         "status_reason": dict(CardStatusChange.Reason.choices).get(
             card.status_reason, card.status_reason
         ),

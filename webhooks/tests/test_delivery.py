@@ -11,7 +11,12 @@ import pytest
 from django.utils import timezone
 
 from cards.models import CardStatusChange
-from cards.services.lifecycle import SYSTEM, card_freeze, card_replace, card_unfreeze
+from cards.services.lifecycle import (
+    SYSTEM,
+    card_fraud_freeze_release,
+    card_freeze,
+    card_replace,
+)
 from fraud.tests.conftest import authorize
 from issuer.kernel.models import OutboxEvent
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
@@ -273,7 +278,7 @@ def test_unfreeze_after_freeze_reports_each_state_as_it_was(
 
     with django_capture_on_commit_callbacks(execute=True):
         card_freeze(card=program.card, reason=FROZEN, actor=SYSTEM)
-        card_unfreeze(card=program.card, actor=SYSTEM)
+        card_fraud_freeze_release(card=program.card, actor=SYSTEM, case_id="case-1")
 
     requests = receiver.wait_for(2)
     assert [
@@ -295,7 +300,7 @@ def test_events_nobody_subscribes_to_are_not_rendered(
 
     program.subscribe("https://partner.example/hooks", ["statement.closed"])
     card_freeze(card=program.card, reason=FROZEN, actor=SYSTEM)
-    card_unfreeze(card=program.card, actor=SYSTEM)
+    card_fraud_freeze_release(card=program.card, actor=SYSTEM, case_id="case-1")
     ids = list(
         OutboxEvent.objects.filter(type="card.status_changed").values_list(
             "pk", flat=True

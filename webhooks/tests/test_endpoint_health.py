@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from cards.models import CardStatusChange
-from cards.services.lifecycle import SYSTEM, card_freeze, card_unfreeze
+from cards.services.lifecycle import SYSTEM, card_fraud_freeze_release, card_freeze
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services.delivery import AttemptOutcome, webhook_delivery_attempt
 from webhooks.services.endpoints import webhook_endpoint_enable
@@ -117,7 +117,7 @@ def test_enabling_resumes_held_deliveries_with_a_new_window(
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(status="disabled")
     with django_capture_on_commit_callbacks(execute=True):
         card_freeze(card=program.card, reason=FROZEN, actor=SYSTEM)
-        card_unfreeze(card=program.card, actor=SYSTEM)
+        card_fraud_freeze_release(card=program.card, actor=SYSTEM, case_id="case-1")
     assert receiver.requests == []
     WebhookDelivery.objects.update(retry_until=timezone.now())
 

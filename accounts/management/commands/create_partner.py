@@ -22,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--kind", default=Partner.Kind.ACQUIRER, choices=Partner.Kind.values
         )
+        parser.add_argument(
+            "--serves-issuer-cardholders",
+            action="store_true",
+            help="Let it reach the issuer's own cardholders (those of no "
+            "program), e.g. the issuer's payment processor. Off by default.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -29,6 +35,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 scopes=options["scopes"].split(","),
                 kind=options["kind"],
+                serves_issuer_cardholders=options["serves_issuer_cardholders"],
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc

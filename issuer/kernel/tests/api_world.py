@@ -52,15 +52,21 @@ class Program:
         return {"Authorization": f"Api-Key {self.key}"}
 
 
-def program_create(name: str) -> Program:
+def program_create(name: str, *, issuer_managed: bool = False) -> Program:
     """A partner running a program of one cardholder with a card, an
     authorization the partner sent, half of it captured, a dispute, and a
-    webhook endpoint with a failed delivery."""
-    partner, key = partner_create(name=name, scopes=list(Scope.values))
-    card = next(sandbox_cards_issue(count=1, limit=500_000))
-    Cardholder.objects.filter(pk=card.issued.card.account.cardholder_id).update(
-        program_partner=partner
+    webhook endpoint with a failed delivery.
+
+    `issuer_managed`: the cardholder is the issuer's own (no program) and the
+    partner the issuer's servicer (`serves_issuer_cardholders`)."""
+    partner, key = partner_create(
+        name=name, scopes=list(Scope.values), serves_issuer_cardholders=issuer_managed
     )
+    card = next(sandbox_cards_issue(count=1, limit=500_000))
+    if not issuer_managed:
+        Cardholder.objects.filter(pk=card.issued.card.account.cardholder_id).update(
+            program_partner=partner
+        )
     authorization = authorization_create(
         request=authorization_request(card, amount=20_000), partner=partner
     )

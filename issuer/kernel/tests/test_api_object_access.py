@@ -1,8 +1,10 @@
 """Object-level access across the partner API, route by route, from the URL
 configuration: another program's partner never reaches a program's objects
-(404, nothing written, none of its ids in the answer), a key lacking the
-route's scope is refused (403, nothing written), and the owner's same request
-goes through, so each refusal is about who asks and not about the request.
+(404, nothing written, none of its ids in the answer), nor the issuer's own
+cardholders' objects (no program: only a partner staff made the issuer's
+servicer reaches them), a key lacking the route's scope is refused (403,
+nothing written), and the owner's same request goes through, so each refusal
+is about who asks and not about the request.
 
 Every route under /api/v1/ must have its row in MATRIX: a new route fails
 `test_every_api_route_is_in_the_matrix` until its access is described here.
@@ -34,8 +36,9 @@ class Access:
 
     kind: "object": a path or body id names one program's object; another
     partner gets 404. "list": lists only the caller's own. "own": creates an
-    object of the caller's program, naming no other. "network": not scoped
-    to a program (`reason` says why).
+    object of the caller's program, naming no other. "caller": acts on the
+    caller's own program's one object, and no path or body names another's.
+    "network": not scoped to a program (`reason` says why).
     """
 
     kind: str
@@ -145,6 +148,16 @@ MATRIX: dict[str, Access] = {
     ),
     "GET api/v1/webhook-endpoints/<str:endpoint_id>/deliveries": Access("object", 200),
     "GET api/v1/webhook-deliveries/<str:delivery_id>": Access("object", 200),
+    # The program's one real-time decision endpoint: none registered yet, and
+    # only a program manager registers one (these partners are not).
+    "GET api/v1/authorization-decision-endpoint": Access("caller", 404),
+    "PUT api/v1/authorization-decision-endpoint": Access(
+        "caller", 403, body=lambda p: {"url": "http://127.0.0.1:9/decide"}
+    ),
+    "DELETE api/v1/authorization-decision-endpoint": Access("caller", 404),
+    "POST api/v1/authorization-decision-endpoint/rotate-secret": Access(
+        "caller", 404, body=lambda p: {}
+    ),
     "POST api/v1/webhook-deliveries/<str:delivery_id>/replay": Access(
         "object", 202, body=lambda p: {}
     ),
@@ -204,9 +217,19 @@ def _send(key: str, method: str, path: str, body: dict[str, Any] | None) -> Any:
     return getattr(client, method.lower())(path, body, format="json")
 
 
-@pytest.fixture
-def programs(db: None) -> tuple[Program, Program]:
-    return program_create("owner"), program_create("intruder")
+# The issuer's servicer reaches the issuer's cardholders' accounts, cards
+# and disputes, but the cardholder routes list and show only cardholders a
+# partner enrolled itself (KYC data stays with the issuer).
+ISSUER_SERVICER_STATUS = {"GET api/v1/cardholders/<str:cardholder_id>": 404}
+ISSUER_SERVICER_UNLISTED = {"GET api/v1/cardholders"}
+
+
+@pytest.fixture(params=["program", "issuer_managed"])
+def programs(request: pytest.FixtureRequest, db: None) -> tuple[Program, Program]:
+    """The owner's objects, of a partner's program or of the issuer's own
+    cardholders (owned by its servicer), and another program's partner."""
+    owner = program_create("owner", issuer_managed=request.param == "issuer_managed")
+    return owner, program_create("intruder")
 
 
 def test_every_api_route_is_in_the_matrix():
@@ -236,6 +259,9 @@ def test_another_programs_partner_never_reaches_the_object(endpoint, programs):
             assert response.status_code == 200
             text = response.content.decode()
             assert not any(owner.ids[name] in text for name in access.listed)
+        elif access.kind == "caller":
+            text = response.content.decode()
+            assert not any(value in text for value in owner.ids.values()), text
         elif access.kind == "own":
             assert response.status_code == 201
             assert access.created(response.json()["id"]) == intruder.partner
@@ -248,12 +274,20 @@ def test_another_programs_partner_never_reaches_the_object(endpoint, programs):
                 value in text for value in owner.ids.values() if value not in asked
             ), text
 
+    is_servicer = owner.partner.serves_issuer_cardholders
+    owner_status = access.owner_status
+    if is_servicer:
+        owner_status = ISSUER_SERVICER_STATUS.get(endpoint, owner_status)
     for body in bodies:
         response = _send(owner.key, method, path, body)
-        assert response.status_code == access.owner_status, response.content
+        assert response.status_code == owner_status, response.content
     if access.kind == "list":
         text = response.content.decode()
-        assert all(owner.ids[name] in text for name in access.listed)
+        listed = [owner.ids[name] in text for name in access.listed]
+        if is_servicer and endpoint in ISSUER_SERVICER_UNLISTED:
+            assert not any(listed)
+        else:
+            assert all(listed)
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
