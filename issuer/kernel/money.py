@@ -4,9 +4,15 @@ Amounts in major units ("57.16") convert exactly or not at all: more
 decimals than the currency has is an error, never a rounding.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from issuer.kernel.errors import InvalidInput
+
+# A decimal in major units as written: ASCII digits, an optional sign and
+# point; no exponent. `Decimal()` alone takes other scripts'
+# digits, "1e3", "Infinity" and surrounding spaces.
+_MAJOR_UNITS = re.compile(r"[-+]?[0-9]+(?:\.[0-9]*)?|[-+]?\.[0-9]+", re.ASCII)
 
 # Active ISO 4217 codes by exponent (most currencies have 2 decimals).
 _CODES_BY_EXPONENT = {
@@ -57,12 +63,13 @@ def major_to_minor(amount: str, currency: str) -> int:
     has (`"57.165"` in USD) is an error, never a rounding.
     """
     exponent = currency_exponent(currency)
-    try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        raise AmountError(f"{amount!r} is not a decimal number") from None
-    if not value.is_finite():
-        raise AmountError(f"{amount!r} is not a finite number")
+    if not isinstance(amount, str) or not amount.isascii():
+        raise AmountError(f"{amount!r} is not a decimal number in the digits 0-9")
+    if _MAJOR_UNITS.fullmatch(amount) is None:
+        if _is_finite_decimal(amount):
+            raise AmountError(f"{amount!r} is not a decimal number in the digits 0-9")
+        raise AmountError(f"{amount!r} is not a finite decimal number")
+    value = Decimal(amount)
     # Checked before scaling: "1e999999" would otherwise build a huge integer.
     if abs(value) > Decimal(MAX_AMOUNT).scaleb(-exponent):
         raise AmountError(f"{amount!r} is more than the largest amount taken")
@@ -72,6 +79,13 @@ def major_to_minor(amount: str, currency: str) -> int:
             f"{amount!r} has more than {exponent} decimals for {currency}"
         )
     return int(scaled)
+
+
+def _is_finite_decimal(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def validate_currency(currency: str, *, field: str = "currency") -> str:

@@ -1,0 +1,156 @@
+"""Django form fields for canonical inputs: every portal and admin form uses
+these for codes, amounts and whole numbers.
+
+Django's IntegerField and DecimalField parse with `int()` and `Decimal()`,
+which take other scripts' digits ("١٢٥" is 125): these take 0-9 only.
+A money field reads major units with the currency's own exponent (JPY has
+no decimals, BHD three) and cleans to integer minor units.
+"""
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.db import models
+
+from issuer.kernel.fields import rules
+from issuer.kernel.money import (
+    MAX_AMOUNT,
+    AmountError,
+    currency_exponent,
+    format_money,
+    major_to_minor,
+)
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """A whole number in the digits 0-9 (an optional leading minus)."""
+
+    default_error_messages = {"invalid": "Enter a whole number with the digits 0-9."}
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if isinstance(value, int):
+            return value
+        try:
+            return rules.ascii_integer(str(value).strip())
+        except ValueError:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid"
+            ) from None
+
+
+class MoneyField(forms.CharField):
+    """An amount typed in major units ("57.16"), cleaned to minor units.
+
+    The form sets `currency` (see `CurrencyFormMixin`); decimals beyond the
+    currency's exponent are refused, never rounded.
+    """
+
+    def __init__(
+        self,
+        *,
+        currency: str | None = None,
+        min_minor: int = 0,
+        max_minor: int = MAX_AMOUNT,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("max_length", 24)
+        super().__init__(**kwargs)
+        self.currency = currency
+        self.min_minor = min_minor
+        self.max_minor = max_minor
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def prepare_value(self, value: Any) -> Any:
+        # An int initial value is minor units: show it in major units.
+        if isinstance(value, int) and not isinstance(value, bool) and self.currency:
+            return format_money(value, self.currency).replace(",", "")
+        return value
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        if self.currency is None:
+            raise forms.ValidationError("No currency to read the amount in.")
+        try:
+            rules.ascii_decimal(text)
+            minor = major_to_minor(text, self.currency)
+        except (ValueError, AmountError):
+            exponent = currency_exponent(self.currency)
+            example = "57" if exponent == 0 else "57." + "1" * exponent
+            raise forms.ValidationError(
+                f"Write the amount in {self.currency} with the digits 0-9 and at "
+                f"most {exponent} decimals, e.g. {example}.",
+                code="invalid",
+            ) from None
+        if not self.min_minor <= minor <= self.max_minor:
+            low = format_money(self.min_minor, self.currency)
+            raise forms.ValidationError(
+                f"Must be from {low} to {format_money(self.max_minor, self.currency)}.",
+                code="out_of_range",
+            )
+        return minor
+
+
+class CurrencyFormMixin:
+    """Give every MoneyField of the form its currency: `Form(..., currency=)`."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.currency = currency
+        for field in self.fields.values():
+            if isinstance(field, MoneyField):
+                field.currency = currency
+
+
+class CodeFormField(forms.CharField):
+    """A code of one `rules.Code` shape, ASCII only; surrounding spaces go,
+    letters are taken in either case when the code is capitals."""
+
+    code: ClassVar[rules.Code]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", self.code.max_length)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return text
+        if text.isascii() and self.code.matches(text.upper()):
+            return text.upper()
+        if self.code.matches(text):
+            return text
+        raise forms.ValidationError(self.code.message, code="invalid")
+
+
+class MccFormField(CodeFormField):
+    code = rules.MCC
+
+
+class CountryFormField(CodeFormField):
+    code = rules.COUNTRY
+
+
+class CurrencyFormField(CodeFormField):
+    code = rules.CURRENCY
+
+
+class BinPrefixFormField(CodeFormField):
+    code = rules.BIN_PREFIX
+
+
+def canonical_formfield(
+    db_field: models.Field[Any, Any], **kwargs: Any
+) -> forms.Field | None:
+    """A ModelForm's `formfield_callback`: whole-number model fields become
+    AsciiIntegerField; everything else as Django makes it."""
+    if isinstance(db_field, models.IntegerField) and not db_field.choices:
+        kwargs.setdefault("form_class", AsciiIntegerField)
+    return db_field.formfield(**kwargs)
