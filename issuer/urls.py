@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
 ]
 
+handler400 = "issuer.kernel.api.server_errors.bad_request"
 handler500 = "issuer.kernel.api.server_errors.server_error"

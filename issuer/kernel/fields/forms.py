@@ -57,8 +57,10 @@ class MoneyField(forms.CharField):
         max_minor: int = MAX_AMOUNT,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("max_length", 24)
+        # Checked on the text in to_python: the cleaned value is an int.
+        self.max_text_length = kwargs.pop("max_length", 24)
         super().__init__(**kwargs)
+        self.widget.attrs.setdefault("maxlength", str(self.max_text_length))
         self.currency = currency
         self.min_minor = min_minor
         self.max_minor = max_minor
@@ -74,24 +76,37 @@ class MoneyField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
+        if len(text) > self.max_text_length:
+            raise forms.ValidationError(
+                f"At most {self.max_text_length} characters.", code="max_length"
+            )
         if self.currency is None:
             raise forms.ValidationError("No currency to read the amount in.")
+        exponent = currency_exponent(self.currency)
         try:
             rules.ascii_decimal(text)
-            minor = major_to_minor(text, self.currency)
-        except (ValueError, AmountError):
-            exponent = currency_exponent(self.currency)
+        except ValueError:
             example = "57" if exponent == 0 else "57." + "1" * exponent
             raise forms.ValidationError(
                 f"Write the amount in {self.currency} with the digits 0-9 and at "
                 f"most {exponent} decimals, e.g. {example}.",
                 code="invalid",
             ) from None
-        if not self.min_minor <= minor <= self.max_minor:
-            low = format_money(self.min_minor, self.currency)
+        try:
+            minor = major_to_minor(text, self.currency)
+        except AmountError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+        if minor < self.min_minor:
+            low = format_money(self.min_minor, self.currency).replace(",", "")
             raise forms.ValidationError(
-                f"Must be from {low} to {format_money(self.max_minor, self.currency)}.",
-                code="out_of_range",
+                f"Ensure this value is greater than or equal to {low}.",
+                code="min_value",
+            )
+        if minor > self.max_minor:
+            high = format_money(self.max_minor, self.currency).replace(",", "")
+            raise forms.ValidationError(
+                f"Ensure this value is less than or equal to {high}.",
+                code="max_value",
             )
         return minor
 
@@ -147,7 +162,7 @@ class BinPrefixFormField(CodeFormField):
 
 
 def canonical_formfield(
-    db_field: models.Field[Any, Any], **kwargs: Any
+    db_field: "models.Field[Any, Any]", **kwargs: Any
 ) -> forms.Field | None:
     """A ModelForm's `formfield_callback`: whole-number model fields become
     AsciiIntegerField; everything else as Django makes it."""
