@@ -36,6 +36,7 @@ from issuer.kernel.fields.api import (
     StrictIntegerField,
     StrictUuidField,
 )
+from issuer.kernel.fields.filters import AsciiIsoDateTimeFilter, AsciiUUIDFilter
 
 
 def _actor(request: Request) -> Actor:
@@ -152,10 +153,8 @@ class CardholderDetailApi(APIView):
 
 class CardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Card.Status.choices)
-    account_id = django_filters.UUIDFilter(field_name="account__public_id")
-    created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte"
-    )
+    account_id = AsciiUUIDFilter(field_name="account__public_id")
+    created_after = AsciiIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Card

@@ -161,11 +161,110 @@ class BinPrefixFormField(CodeFormField):
     code = rules.BIN_PREFIX
 
 
+class ResponseCodeFormField(CodeFormField):
+    code = rules.RESPONSE_CODE
+
+
+class AsciiDecimalField(forms.DecimalField):
+    """A decimal number in the digits 0-9 (no exponent, no other scripts)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip():
+            try:
+                rules.ascii_decimal(value.strip())
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+        return super().to_python(value)
+
+
+class AsciiFloatField(forms.FloatField):
+    """A number in the digits 0-9 (no exponent, no other scripts)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.strip():
+            try:
+                rules.ascii_decimal(value.strip())
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+        return super().to_python(value)
+
+
+class CodeListFormField(forms.JSONField):
+    """A JSON list of codes of one shape, e.g. `["7995", "6011"]`."""
+
+    code: ClassVar[rules.Code]
+
+    def to_python(self, value: Any) -> Any:
+        codes = super().to_python(value)
+        if codes in self.empty_values:
+            return codes
+        if not isinstance(codes, list):
+            raise forms.ValidationError("Give a JSON list.", code="invalid")
+        cleaned = []
+        for item in codes:
+            if not isinstance(item, str) or not item.isascii():
+                raise forms.ValidationError(self.code.message, code="invalid")
+            code = item.strip().upper()
+            if not self.code.matches(code):
+                raise forms.ValidationError(self.code.message, code="invalid")
+            cleaned.append(code)
+        return cleaned
+
+
+class MccListFormField(CodeListFormField):
+    code = rules.MCC
+
+
+class CountryListFormField(CodeListFormField):
+    code = rules.COUNTRY
+
+
+# Model fields holding a code, by name, wherever they are.
+_CODE_FIELDS_BY_NAME: dict[str, type[forms.Field]] = {
+    "currency": CurrencyFormField,
+    "country": CountryFormField,
+    "merchant_country": CountryFormField,
+    "mcc": MccFormField,
+    "response_code": ResponseCodeFormField,
+    "blocked_mccs": MccListFormField,
+    "blocked_countries": CountryListFormField,
+}
+
+
+def canonical_form_class(
+    db_field: "models.Field[Any, Any]",
+) -> type[forms.Field] | None:
+    """The canonical form field for a model field, or None for Django's own.
+
+    Whole numbers, decimals and floats read ASCII digits only; a field named
+    for a code (currency, country, mcc, ...) reads that code.
+    """
+    if db_field.choices or db_field.is_relation:
+        return None
+    by_name = _CODE_FIELDS_BY_NAME.get(db_field.name)
+    if by_name is not None and isinstance(
+        db_field, models.CharField | models.JSONField
+    ):
+        return by_name
+    if isinstance(db_field, models.IntegerField):
+        return AsciiIntegerField
+    if isinstance(db_field, models.DecimalField):
+        return AsciiDecimalField
+    if isinstance(db_field, models.FloatField):
+        return AsciiFloatField
+    return None
+
+
 def canonical_formfield(
     db_field: "models.Field[Any, Any]", **kwargs: Any
 ) -> forms.Field | None:
-    """A ModelForm's `formfield_callback`: whole-number model fields become
-    AsciiIntegerField; everything else as Django makes it."""
-    if isinstance(db_field, models.IntegerField) and not db_field.choices:
-        kwargs.setdefault("form_class", AsciiIntegerField)
+    """A ModelForm's `formfield_callback` (`Meta.formfield_callback`):
+    every field canonical, as `canonical_form_class` says."""
+    form_class = canonical_form_class(db_field)
+    if form_class is not None:
+        kwargs.setdefault("form_class", form_class)
     return db_field.formfield(**kwargs)
