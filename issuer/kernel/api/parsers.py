@@ -11,6 +11,7 @@ import json
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.http import parse_header_parameters
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
@@ -80,8 +81,10 @@ class BoundedJSONParser(JSONParser):
         media_type: str | None = None,
         parser_context: dict[str, Any] | None = None,
     ) -> Any:
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding") or settings.DEFAULT_CHARSET
+        # The charset as sent: Django drops one it does not know, DRF would
+        # decode with any text codec it names.
+        _, parameters = parse_header_parameters(media_type or "")
+        encoding = parameters.get("charset", "utf-8")
         if not _is_utf8(encoding):
             raise UnsupportedMediaType(
                 media_type or "", "The body must be JSON in UTF-8."
