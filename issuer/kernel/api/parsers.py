@@ -8,6 +8,7 @@ twice, or nesting deeper than API_MAX_JSON_DEPTH are a 400 naming the body.
 
 import codecs
 import json
+from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from django.conf import settings
@@ -54,6 +55,7 @@ def json_depth(value: Any) -> int:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -79,7 +81,7 @@ class BoundedJSONParser(JSONParser):
         self,
         stream: IO[bytes] | None,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         # The charset as sent: Django drops one it does not know, DRF would
         # decode with any text codec it names.

@@ -1,6 +1,7 @@
 """API plumbing shared by the apps' views."""
 
 import binascii
+import datetime
 import uuid
 from base64 import b64decode
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -95,9 +97,17 @@ class NewestFirstCursorPagination(CursorPagination):
         if position is not None:
             if not position.isascii() or self._position_field is None:
                 raise ValueError("an ASCII position")
-            # The value the ordering field holds, or ValidationError.
-            self._position_field.to_python(position)
-        return Cursor(offset=offset, reverse=reverse == "1", position=position)
+            # The value the ordering field holds, or ValidationError; a time
+            # handed out carries its offset.
+            value = self._position_field.to_python(position)
+            if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+                raise ValueError("a position with its UTC offset")
+        # DRF's stubs type the position as int; it is the ordering's value text.
+        return Cursor(
+            offset=offset,
+            reverse=reverse == "1",
+            position=position,  # type: ignore[arg-type]
+        )
 
     def get_page_size(self, request: Request) -> int:
         asked = request.query_params.getlist(self.page_size_query_param)

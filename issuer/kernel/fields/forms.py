@@ -74,7 +74,7 @@ class MoneyField(forms.CharField):
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         if len(text) > self.max_text_length:
             raise forms.ValidationError(
@@ -134,9 +134,9 @@ class CodeFormField(forms.CharField):
         kwargs.setdefault("max_length", self.code.max_length)
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return text
         if text.isascii() and self.code.matches(text.upper()):
             return text.upper()

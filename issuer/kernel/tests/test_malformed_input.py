@@ -46,6 +46,7 @@ CRAFTED_CURSORS = {
     "not base64": "%%%",
     "base64 of nothing useful": _cursor("x=1"),
     "a position that is not a time": _cursor("p=garbage"),
+    "a time without its offset": _cursor("p=2026-01-01 00:00:00"),
     "a position in other digits": _cursor("p=\u0662\u0660\u0662\u0666-01-01"),
     "an offset in other digits": _cursor("o=\u0665"),
     "a huge offset": _cursor("o=99999999999999999999"),
