@@ -63,12 +63,8 @@ def major_to_minor(amount: str, currency: str) -> int:
     has (`"57.165"` in USD) is an error, never a rounding.
     """
     exponent = currency_exponent(currency)
-    if not isinstance(amount, str) or not amount.isascii():
-        raise AmountError(f"{amount!r} is not a decimal number in the digits 0-9")
-    if _MAJOR_UNITS.fullmatch(amount) is None:
-        if _is_finite_decimal(amount):
-            raise AmountError(f"{amount!r} is not a decimal number in the digits 0-9")
-        raise AmountError(f"{amount!r} is not a finite decimal number")
+    if not isinstance(amount, str) or _MAJOR_UNITS.fullmatch(amount) is None:
+        raise AmountError(_why_not_major_units(amount))
     value = Decimal(amount)
     # Checked before scaling: "1e999999" would otherwise build a huge integer.
     if abs(value) > Decimal(MAX_AMOUNT).scaleb(-exponent):
@@ -81,11 +77,14 @@ def major_to_minor(amount: str, currency: str) -> int:
     return int(scaled)
 
 
-def _is_finite_decimal(text: str) -> bool:
+def _why_not_major_units(text: object) -> str:
     try:
-        return Decimal(text).is_finite()
+        value = Decimal(str(text))
     except InvalidOperation:
-        return False
+        return f"{text!r} is not a decimal number"
+    if not value.is_finite():
+        return f"{text!r} is not a finite number"
+    return f"{text!r} is not written in the digits 0-9 with an optional point"
 
 
 def validate_currency(currency: str, *, field: str = "currency") -> str:

@@ -37,8 +37,12 @@ class CodeField(serializers.CharField):
     """A code of one `rules.Code` shape, as written: a JSON string, ASCII."""
 
     code: ClassVar[rules.Code]
+    # Card data: never in a response.
+    is_card_data: ClassVar[bool] = False
 
     def __init__(self, **kwargs: Any) -> None:
+        if self.is_card_data:
+            kwargs.setdefault("write_only", True)
         kwargs["trim_whitespace"] = False
         kwargs.setdefault("max_length", self.code.max_length)
         super().__init__(**kwargs)
@@ -53,10 +57,7 @@ class CodeField(serializers.CharField):
 @extend_schema_field(code_schema(rules.PAN))
 class PanField(CodeField):
     code = rules.PAN
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("write_only", True)
-        super().__init__(**kwargs)
+    is_card_data = True
 
 
 @extend_schema_field(code_schema(rules.EXPIRY))
@@ -67,10 +68,7 @@ class ExpiryField(CodeField):
 @extend_schema_field(code_schema(rules.CVV))
 class CvvField(CodeField):
     code = rules.CVV
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("write_only", True)
-        super().__init__(**kwargs)
+    is_card_data = True
 
 
 @extend_schema_field(code_schema(rules.MCC))

@@ -165,17 +165,21 @@ class ResponseCodeFormField(CodeFormField):
     code = rules.RESPONSE_CODE
 
 
+def _require_ascii_decimal(field: forms.Field, value: Any) -> None:
+    if isinstance(value, str) and value.strip():
+        try:
+            rules.ascii_decimal(value.strip())
+        except ValueError:
+            raise forms.ValidationError(
+                field.error_messages["invalid"], code="invalid"
+            ) from None
+
+
 class AsciiDecimalField(forms.DecimalField):
     """A decimal number in the digits 0-9 (no exponent, no other scripts)."""
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, str) and value.strip():
-            try:
-                rules.ascii_decimal(value.strip())
-            except ValueError:
-                raise forms.ValidationError(
-                    self.error_messages["invalid"], code="invalid"
-                ) from None
+        _require_ascii_decimal(self, value)
         return super().to_python(value)
 
 
@@ -183,13 +187,7 @@ class AsciiFloatField(forms.FloatField):
     """A number in the digits 0-9 (no exponent, no other scripts)."""
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, str) and value.strip():
-            try:
-                rules.ascii_decimal(value.strip())
-            except ValueError:
-                raise forms.ValidationError(
-                    self.error_messages["invalid"], code="invalid"
-                ) from None
+        _require_ascii_decimal(self, value)
         return super().to_python(value)
 
 
