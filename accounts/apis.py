@@ -19,7 +19,7 @@ from accounts.services.payments import credit_account_payment_post
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import get_by_public_id
 from issuer.kernel.errors import InvalidInput
-from issuer.kernel.money import MAX_AMOUNT
+from issuer.kernel.fields.api import AmountField, CurrencyField
 
 
 def credit_account_for(request: Request, account_id: Any) -> CreditAccount:
@@ -81,8 +81,8 @@ class AccountPaymentCreateApi(APIView):
     required_scope = Scope.PAYMENTS
 
     class InputSerializer(serializers.Serializer):
-        amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
-        currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+        amount = AmountField()
+        currency = CurrencyField(required=False)
 
     @extend_schema(request=InputSerializer, responses={201: PaymentOutputSerializer})
     @idempotent

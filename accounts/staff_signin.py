@@ -36,6 +36,8 @@ from accounts.services.second_factor import (
 )
 from accounts.totp_qr import totp_qr_code_data_uri
 from issuer.kernel.audit_signals import REASON_SECOND_FACTOR
+from issuer.kernel.fields import TOTP_TOKEN
+from issuer.kernel.fields.forms import CodeFormField
 
 ENROLLMENT_SESSION_KEY = "staff_totp_enrollment"
 ENROLLMENT_WINDOW = timedelta(minutes=10)
@@ -56,7 +58,11 @@ def second_factor_failed(request: HttpRequest | None, username: str) -> None:
     )
 
 
-class CodeField(forms.CharField):
+class CodeField(CodeFormField):
+    """Six ASCII digits (the kernel's TOTP token shape, at this length)."""
+
+    code = TOTP_TOKEN
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             label="Authenticator code",

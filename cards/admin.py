@@ -28,6 +28,7 @@ from cards.services.catalogue import bin_clean, card_product_clean
 from cards.services.lifecycle import Actor, card_freeze, card_replace, card_unfreeze
 from issuer.kernel.admin import ReadOnlyAdmin, admin_link, admin_list_link, apply_each
 from issuer.kernel.errors import InvalidInput
+from issuer.kernel.fields.forms import BinPrefixFormField, canonical_formfield
 
 
 def _add_domain_errors(form: forms.ModelForm, error: InvalidInput) -> None:
@@ -41,6 +42,8 @@ class BinForm(forms.ModelForm):
     class Meta:
         model = Bin
         fields = ["prefix", "network", "pan_length", "currency", "is_active"]
+        field_classes = {"prefix": BinPrefixFormField}
+        formfield_callback = canonical_formfield
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -62,6 +65,7 @@ class BinForm(forms.ModelForm):
 class CardProductForm(forms.ModelForm):
     class Meta:
         model = CardProduct
+        formfield_callback = canonical_formfield
         fields = [
             "name",
             "bin",

@@ -26,20 +26,30 @@ from cards.services.realtime_decisions import authorization_decision_await
 from issuer.kernel.api.idempotency import FinishAfterCommit, idempotent
 from issuer.kernel.api.views import get_by_public_id
 from issuer.kernel.errors import InvalidInput, NotFound
-from issuer.kernel.money import MAX_AMOUNT
+from issuer.kernel.fields.api import (
+    AmountField,
+    CountryField,
+    CurrencyField,
+    CvvField,
+    ExpiryField,
+    MccField,
+    MerchantIdField,
+    PanField,
+    StrictUuidField,
+)
 
 
 class MerchantSerializer(serializers.Serializer):
-    id = serializers.CharField(max_length=64)
+    id = MerchantIdField()
     name = serializers.CharField(
         max_length=120, required=False, default="", allow_blank=True
     )
-    mcc = serializers.RegexField(r"^\d{4}$", max_length=4)
-    country = serializers.RegexField(r"^[A-Z]{2}$", max_length=2)
+    mcc = MccField()
+    country = CountryField()
 
 
 class AmountSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
+    amount = AmountField(required=False)
 
 
 class AuthorizationOutputSerializer(serializers.Serializer):
@@ -127,11 +137,11 @@ class AuthorizationCreateApi(APIView):
     required_scope = Scope.AUTHORIZATIONS
 
     class InputSerializer(serializers.Serializer):
-        pan = serializers.RegexField(r"^\d{12,19}$", max_length=19, write_only=True)
-        expiry = serializers.RegexField(r"^(0[1-9]|1[0-2])/\d{2}$", max_length=5)
-        cvv = serializers.RegexField(r"^\d{3,4}$", max_length=4, required=False)
-        amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
-        currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+        pan = PanField()
+        expiry = ExpiryField()
+        cvv = CvvField(required=False)
+        amount = AmountField()
+        currency = CurrencyField()
         merchant = MerchantSerializer()
         channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.POS)
 
@@ -239,9 +249,9 @@ class ForceCaptureApi(APIView):
     required_scope = Scope.AUTHORIZATIONS
 
     class InputSerializer(serializers.Serializer):
-        pan = serializers.RegexField(r"^\d{12,19}$", max_length=19, write_only=True)
-        amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
-        currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+        pan = PanField()
+        amount = AmountField()
+        currency = CurrencyField()
         merchant = MerchantSerializer()
 
     @extend_schema(request=InputSerializer, responses={201: CaptureOutputSerializer})
@@ -290,13 +300,11 @@ class RefundCreateApi(APIView):
     required_scope = Scope.REFUNDS
 
     class InputSerializer(serializers.Serializer):
-        authorization_id = serializers.UUIDField(required=False)
-        pan = serializers.RegexField(
-            r"^\d{12,19}$", max_length=19, required=False, write_only=True
-        )
+        authorization_id = StrictUuidField(required=False)
+        pan = PanField(required=False)
         merchant = MerchantSerializer(required=False)
-        amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
-        currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3)
+        amount = AmountField()
+        currency = CurrencyField()
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             linked = "authorization_id" in attrs

@@ -29,7 +29,14 @@ from cards.services.lifecycle import (
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import NewestFirstCursorPagination, get_by_public_id
 from issuer.kernel.errors import InvalidInput
-from issuer.kernel.money import MAX_AMOUNT
+from issuer.kernel.fields.api import (
+    AmountField,
+    CountryField,
+    StrictDateField,
+    StrictIntegerField,
+    StrictUuidField,
+)
+from issuer.kernel.fields.filters import AsciiIsoDateTimeFilter, AsciiUUIDFilter
 
 
 def _actor(request: Request) -> Actor:
@@ -70,21 +77,19 @@ class CardholderListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         first_name = serializers.CharField(max_length=100)
         last_name = serializers.CharField(max_length=100)
-        date_of_birth = serializers.DateField()
+        date_of_birth = StrictDateField()
         address_line1 = serializers.CharField(max_length=200)
         address_line2 = serializers.CharField(
             max_length=200, required=False, default="", allow_blank=True
         )
         city = serializers.CharField(max_length=100)
         postal_code = serializers.CharField(max_length=20)
-        country = serializers.RegexField(r"^[A-Z]{2}$")
+        country = CountryField()
         email = serializers.EmailField()
         phone = serializers.CharField(max_length=30)
-        product_id = serializers.UUIDField()
-        credit_limit = serializers.IntegerField(
-            min_value=0, max_value=MAX_AMOUNT, required=False
-        )
-        billing_cycle_day = serializers.IntegerField(
+        product_id = StrictUuidField()
+        credit_limit = AmountField(min_value=0, required=False)
+        billing_cycle_day = StrictIntegerField(
             min_value=1, max_value=28, required=False, default=1
         )
 
@@ -148,10 +153,8 @@ class CardholderDetailApi(APIView):
 
 class CardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Card.Status.choices)
-    account_id = django_filters.UUIDFilter(field_name="account__public_id")
-    created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte"
-    )
+    account_id = AsciiUUIDFilter(field_name="account__public_id")
+    created_after = AsciiIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Card
@@ -173,8 +176,8 @@ class CardListCreateApi(APIView):
     queryset = Card.objects.none()
 
     class InputSerializer(serializers.Serializer):
-        account_id = serializers.UUIDField()
-        product_id = serializers.UUIDField()
+        account_id = StrictUuidField()
+        product_id = StrictUuidField()
         activate = serializers.BooleanField(default=False)
 
     @extend_schema(request=InputSerializer, responses={201: CardOutputSerializer})

@@ -12,7 +12,6 @@ line and field.
 import csv
 import gzip
 import io
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from fraud.scoring.records import HISTORY_COLUMNS
+from issuer.kernel.fields import COUNTRY, MCC
 from issuer.kernel.money import AmountError, is_known_currency, major_to_minor
 
 REQUIRED_COLUMNS = ("transaction_id", "timestamp", "card_ref", "merchant_ref", "amount")
@@ -39,8 +39,6 @@ OPTIONAL_COLUMNS = (
 DEFAULT_LABEL_DELAY = timedelta(days=7)
 MAX_REF_LENGTH = 64
 MAX_CHANNEL_LENGTH = 20
-_MCC = re.compile(r"\d{4}")
-_COUNTRY = re.compile(r"[A-Z]{2}")
 _FLAGS = {"": False, "0": False, "1": True, "false": False, "true": True}
 
 # The stored values, in this order: the history columns.
@@ -114,7 +112,7 @@ class HistoryRowParser:
         self._reference(merchant_ref, "merchant_ref", line)
         timestamp = self._time(timestamp_text, "timestamp", line)
 
-        currency = currency.upper() or "USD"
+        currency = (currency.upper() if currency.isascii() else currency) or "USD"
         if not is_known_currency(currency):
             raise RowError(line, "currency", f"{currency!r} is not an ISO 4217 code")
         try:
@@ -124,10 +122,10 @@ class HistoryRowParser:
         if amount_minor < 0:
             raise RowError(line, "amount", "must not be negative")
 
-        if mcc and not _MCC.fullmatch(mcc):
+        if mcc and not MCC.matches(mcc):
             raise RowError(line, "mcc", f"{mcc!r} is not a 4-digit MCC")
-        country = country.upper()
-        if country and not _COUNTRY.fullmatch(country):
+        country = country.upper() if country.isascii() else country
+        if country and not COUNTRY.matches(country):
             raise RowError(
                 line, "merchant_country", f"{country!r} is not an ISO 3166 alpha-2 code"
             )

@@ -5,6 +5,8 @@
 - Every ModelAdmin registered here gets the auditing hooks and every admin
   view the auditing wrapper (`issuer/kernel/admin_audit.py`): apps register
   their admins as usual and are audited without doing anything.
+- Every ModelAdmin registered here, and its inlines, read numbers and codes
+  in ASCII only (`issuer/kernel/fields/admin.py`).
 """
 
 from typing import Any
@@ -25,6 +27,7 @@ from accounts.staff_signin import (
     staff_totp_enroll,
 )
 from issuer.kernel.admin_audit import audited_admin_view, audited_model_admin
+from issuer.kernel.fields.admin import canonical_inputs_admin
 
 
 class IssuerAdminSite(OTPAdminSite):
@@ -43,9 +46,8 @@ class IssuerAdminSite(OTPAdminSite):
         admin_class: type[ModelAdmin] | None = None,
         **options: Any,
     ) -> None:
-        super().register(
-            model_or_iterable, audited_model_admin(admin_class or ModelAdmin), **options
-        )
+        wrapped = canonical_inputs_admin(admin_class or ModelAdmin)
+        super().register(model_or_iterable, audited_model_admin(wrapped), **options)
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         return super().admin_view(audited_admin_view(view), cacheable)

@@ -31,4 +31,5 @@ urlpatterns = [
     path("metrics", metrics, name="prometheus-django-metrics"),
 ]
 
+handler400 = "issuer.kernel.api.server_errors.bad_request"
 handler500 = "issuer.kernel.api.server_errors.server_error"

@@ -4,17 +4,7 @@ from django import forms
 
 from cards.models import Dispute
 from issuer.kernel.errors import DomainError
-from issuer.kernel.money import AmountError, major_to_minor
-
-
-def minor_units(value: str | None, currency: str) -> int | None:
-    """An optional decimal in major units as minor units (None when blank)."""
-    if value in (None, ""):
-        return None
-    try:
-        return major_to_minor(str(value), currency)
-    except AmountError as error:
-        raise forms.ValidationError(str(error)) from None
+from issuer.kernel.fields.forms import CurrencyFormMixin, MoneyField
 
 
 def add_service_errors(form: forms.Form, error: DomainError) -> None:
@@ -25,16 +15,12 @@ def add_service_errors(form: forms.Form, error: DomainError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
-class CardControlsForm(forms.Form):
-    per_transaction_limit = forms.DecimalField(
-        required=False, min_value=0, decimal_places=2, label="Per purchase limit"
-    )
-    daily_limit = forms.DecimalField(
-        required=False, min_value=0, decimal_places=2, label="Daily limit"
-    )
-    monthly_limit = forms.DecimalField(
-        required=False, min_value=0, decimal_places=2, label="Monthly limit"
-    )
+class CardControlsForm(CurrencyFormMixin, forms.Form):
+    """Limits in the account's currency, cleaned to minor units (None: none)."""
+
+    per_transaction_limit = MoneyField(required=False, label="Per purchase limit")
+    daily_limit = MoneyField(required=False, label="Daily limit")
+    monthly_limit = MoneyField(required=False, label="Monthly limit")
     is_ecommerce_enabled = forms.BooleanField(required=False, label="Online purchases")
     is_atm_enabled = forms.BooleanField(required=False, label="ATM withdrawals")
     is_contactless_enabled = forms.BooleanField(
@@ -57,8 +43,10 @@ class PasswordForm(forms.Form):
     )
 
 
-class DisputeForm(forms.Form):
-    amount = forms.DecimalField(min_value=0, decimal_places=2, label="Amount")
+class DisputeForm(CurrencyFormMixin, forms.Form):
+    """The disputed amount in the capture's currency, cleaned to minor units."""
+
+    amount = MoneyField(label="Amount")
     reason = forms.ChoiceField(choices=Dispute.Reason.choices, label="Reason")
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),

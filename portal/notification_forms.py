@@ -1,23 +1,20 @@
 """The notification settings form: reads the inputs; the service validates."""
 
-from decimal import Decimal
-
 from django import forms
 
 from accounts.models import NotificationPreference
-from issuer.kernel.money import currency_exponent
-from portal.forms import minor_units
+from issuer.kernel.fields.forms import CurrencyFormMixin, MoneyField
 
 
-class NotificationSettingsForm(forms.Form):
+class NotificationSettingsForm(CurrencyFormMixin, forms.Form):
     is_decline_email_enabled = forms.BooleanField(
         required=False, label="Email me when a purchase is declined"
     )
     is_large_transaction_email_enabled = forms.BooleanField(
         required=False, label="Email me about large purchases"
     )
-    large_transaction_threshold = forms.DecimalField(
-        min_value=Decimal("0.01"), decimal_places=3, label="A large purchase is from"
+    large_transaction_threshold = MoneyField(
+        min_minor=1, label="A large purchase is from"
     )
     is_fraud_alert_email_enabled = forms.BooleanField(
         required=False, label="Email me fraud alerts (was this you?)"
@@ -47,27 +44,14 @@ class NotificationSettingsForm(forms.Form):
         "is_card_status_email_enabled",
     )
 
-    def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.currency = currency
-
     @classmethod
     def for_preference(
         cls, preference: NotificationPreference, *, currency: str
     ) -> "NotificationSettingsForm":
-        threshold = Decimal(preference.large_transaction_threshold).scaleb(
-            -currency_exponent(currency)
-        )
         return cls(
             initial={
-                "large_transaction_threshold": threshold,
+                "large_transaction_threshold": preference.large_transaction_threshold,
                 **{name: getattr(preference, name) for name in cls.EMAIL_SWITCHES},
             },
             currency=currency,
         )
-
-    def clean_large_transaction_threshold(self) -> int:
-        value = self.cleaned_data["large_transaction_threshold"]
-        minor = minor_units(str(value), self.currency)
-        assert minor is not None  # the field is required
-        return minor

@@ -1,12 +1,11 @@
 """Forms of the portal's payments: what to pay, and the autopay setting."""
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from accounts.models import CreditAccount
-from issuer.kernel.money import AmountError, major_to_minor
+from issuer.kernel.fields.forms import MoneyField
 from portal.billing_selectors import PaymentDue
 
 MINIMUM = "minimum"
@@ -22,9 +21,7 @@ class PaymentForm(forms.Form):
     """
 
     choice = forms.ChoiceField(widget=forms.RadioSelect, label="Amount to pay")
-    other_amount = forms.DecimalField(
-        required=False, min_value=Decimal("0.01"), label="Other amount"
-    )
+    other_amount = MoneyField(required=False, min_minor=1, label="Other amount")
     token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(
@@ -33,6 +30,9 @@ class PaymentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account = account
         self.due = due
+        other_amount = self.fields["other_amount"]
+        assert isinstance(other_amount, MoneyField)
+        other_amount.currency = account.currency
         choices = []
         if due is not None and due.minimum_remaining > 0:
             choices.append((MINIMUM, "Minimum payment"))
@@ -54,12 +54,10 @@ class PaymentForm(forms.Form):
         elif choice == OTHER:
             other = cleaned.get("other_amount")
             if other is None:
-                self.add_error("other_amount", "Enter the amount to pay.")
+                if "other_amount" not in self.errors:
+                    self.add_error("other_amount", "Enter the amount to pay.")
                 return cleaned
-            try:
-                cleaned["amount"] = major_to_minor(str(other), self.account.currency)
-            except AmountError as error:
-                self.add_error("other_amount", str(error))
+            cleaned["amount"] = other
         return cleaned
 
 

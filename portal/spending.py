@@ -11,6 +11,7 @@ from django.db.models import F, Sum
 
 from accounts.models import CreditAccount
 from cards.models import Authorization
+from issuer.kernel.fields import MCC
 
 SPENDING_DAYS = 30
 
@@ -39,7 +40,7 @@ def mcc_category(mcc: str) -> str:
     """The spending category of a merchant category code."""
     if mcc in _BY_CODE:
         return _BY_CODE[mcc]
-    code = int(mcc) if mcc.isdigit() else -1
+    code = int(mcc) if MCC.matches(mcc) else -1
     for low, high, name in _RANGES:
         if low <= code <= high:
             return name

@@ -12,6 +12,7 @@ from accounts.api_auth import request_partner
 from accounts.models import Scope
 from issuer.kernel.api.idempotency import idempotent
 from issuer.kernel.api.views import NewestFirstCursorPagination, get_by_public_id
+from issuer.kernel.fields.api import StrictIntegerField
 from webhooks.catalogue import PUBLIC_EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES
 from webhooks.docs import VERIFICATION_GUIDE
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -191,7 +192,7 @@ class WebhookSecretRotateApi(APIView):
     required_scope = Scope.WEBHOOKS
 
     class InputSerializer(serializers.Serializer):
-        overlap_seconds = serializers.IntegerField(
+        overlap_seconds = StrictIntegerField(
             min_value=0, max_value=7 * 24 * 60 * 60, required=False
         )
 

@@ -42,7 +42,8 @@ from issuer.kernel.admin import (
     html_table,
 )
 from issuer.kernel.errors import DomainError
-from issuer.kernel.money import AmountError, format_money, major_to_minor
+from issuer.kernel.fields.forms import CurrencyFormMixin, MoneyField
+from issuer.kernel.money import format_money
 
 HISTORY_LENGTH = 12
 
@@ -243,26 +244,15 @@ class DecisionForm(forms.ModelForm):
         return data
 
 
-class PaymentForm(forms.Form):
-    amount = forms.CharField(help_text="In major units, e.g. 125.50.")
+class PaymentForm(CurrencyFormMixin, forms.Form):
+    amount = MoneyField(
+        min_minor=1, help_text="In major units of the account's currency, e.g. 125.50."
+    )
     reference = forms.SlugField(
         max_length=60,
         help_text="The receipt or confirmation number; recording it twice "
         "records one payment.",
     )
-
-    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.currency = currency
-
-    def clean_amount(self) -> int:
-        try:
-            amount = major_to_minor(self.cleaned_data["amount"], self.currency)
-        except AmountError as error:
-            raise forms.ValidationError(str(error)) from None
-        if amount <= 0:
-            raise forms.ValidationError("Must be more than zero.")
-        return amount
 
 
 class ReasonForm(forms.Form):

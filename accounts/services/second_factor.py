@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from issuer.kernel.audit import audit_record
 from issuer.kernel.errors import Forbidden
+from issuer.kernel.fields import is_ascii_digits
 from issuer.kernel.models import AuditEvent
 
 DEVICE_NAME = "Authenticator app"
@@ -45,7 +46,7 @@ def staff_totp_verify(*, device: TOTPDevice, token: str) -> bool:
     the device's own throttling slows guessing down.
     """
     token = token.strip()
-    if not (token.isdigit() and len(token) == device.digits):
+    if not (is_ascii_digits(token) and len(token) == device.digits):
         return False
     with transaction.atomic():
         locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)

@@ -12,6 +12,7 @@ import hmac
 from cards.security.errors import InvalidCardData
 from cards.security.keys import cvv_key
 from cards.security.pan import pan_validate
+from issuer.kernel.fields import is_ascii_digits
 
 DEFAULT_SERVICE_CODE = "101"
 CVV_LENGTH = 3
@@ -32,16 +33,14 @@ def _validated_inputs(*, pan: str, expiry: str, service_code: str) -> bytes:
     if (
         not isinstance(expiry, str)
         or len(expiry) != 4
-        or not expiry.isascii()
-        or not expiry.isdigit()
+        or not is_ascii_digits(expiry)
         or not 1 <= int(expiry[:2]) <= 12
     ):
         raise InvalidCardData("The expiry must be MMYY.")
     if (
         not isinstance(service_code, str)
         or len(service_code) != 3
-        or not service_code.isascii()
-        or not service_code.isdigit()
+        or not is_ascii_digits(service_code)
     ):
         raise InvalidCardData("The service code must be three digits.")
     return b"|".join((_PURPOSE, pan.encode(), expiry.encode(), service_code.encode()))

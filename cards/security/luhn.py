@@ -1,6 +1,7 @@
 """The Luhn (mod 10) check digit of ISO/IEC 7812 card numbers."""
 
 from cards.security.errors import InvalidCardData
+from issuer.kernel.fields import is_ascii_digits, luhn_is_valid
 
 
 def _luhn_sum(digits: str, *, double_first: bool) -> int:
@@ -15,7 +16,7 @@ def _luhn_sum(digits: str, *, double_first: bool) -> int:
 
 
 def _require_digits(value: str, *, what: str) -> None:
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+    if not is_ascii_digits(value):
         raise InvalidCardData(f"The {what} must be a string of digits.")
 
 
@@ -26,9 +27,6 @@ def luhn_check_digit(payload: str) -> str:
 
 
 def is_luhn_valid(number: str) -> bool:
-    """Tell whether `number` (digits only, at least two) passes the Luhn check."""
-    if not isinstance(number, str) or len(number) < 2:
-        return False
-    if not number.isascii() or not number.isdigit():
-        return False
-    return _luhn_sum(number, double_first=False) % 10 == 0
+    """Tell whether `number` (ASCII digits only, at least two) passes the Luhn
+    check: the kernel's one definition, which API input validation uses too."""
+    return luhn_is_valid(number)

@@ -8,15 +8,17 @@ import secrets
 
 from cards.security.errors import InvalidCardData
 from cards.security.luhn import is_luhn_valid, luhn_check_digit
+from issuer.kernel.fields import PAN, is_ascii_digits
 
-PAN_MIN_LENGTH = 12
-PAN_MAX_LENGTH = 19
+# The kernel's one definition of a card number (issuer.kernel.fields.PAN).
+PAN_MIN_LENGTH = PAN.min_length
+PAN_MAX_LENGTH = PAN.max_length
 MASK = "\u2022\u2022\u2022\u2022"  # four bullets
 
 
 def pan_validate(pan: str, *, require_luhn: bool = True) -> str:
-    """Return `pan` if it is 12-19 digits (and Luhn-valid); raise otherwise."""
-    if not isinstance(pan, str) or not pan.isascii() or not pan.isdigit():
+    """Return `pan` if it is 13-19 digits (and Luhn-valid); raise otherwise."""
+    if not is_ascii_digits(pan):
         raise InvalidCardData("A card number must be a string of digits.")
     if not PAN_MIN_LENGTH <= len(pan) <= PAN_MAX_LENGTH:
         raise InvalidCardData(
@@ -35,7 +37,7 @@ def pan_generate(*, bin_prefix: str, length: int) -> str:
     """
     if not isinstance(bin_prefix, str) or not bin_prefix.isascii():
         raise InvalidCardData("A BIN prefix must be a string of digits.")
-    if not bin_prefix.isdigit() or not 1 <= len(bin_prefix) <= 8:
+    if not is_ascii_digits(bin_prefix) or not 1 <= len(bin_prefix) <= 8:
         raise InvalidCardData("A BIN prefix has 1 to 8 digits.")
     if isinstance(length, bool) or not isinstance(length, int):
         raise InvalidCardData("A PAN length must be an integer.")
@@ -62,8 +64,7 @@ def pan_display(last_four: str) -> str:
     if (
         not isinstance(last_four, str)
         or len(last_four) != 4
-        or not last_four.isascii()
-        or not last_four.isdigit()
+        or not is_ascii_digits(last_four)
     ):
         raise InvalidCardData("Give exactly the last four digits of the card.")
     return f"{MASK} {last_four}"

@@ -44,7 +44,7 @@ from cards.models import (
     SpendingControls,
     VelocityRule,
 )
-from cards.security import cvv_verify, is_luhn_valid, pan_fingerprint
+from cards.security import cvv_verify, pan_fingerprint
 from cards.services.activity import (
     Granularity,
     Scope,
@@ -62,8 +62,26 @@ from cards.services.realtime_decisions import (
     program_target_for,
 )
 from issuer.kernel.db import atomic_with_retry
+from issuer.kernel.errors import InvalidInput
+from issuer.kernel.fields import (
+    COUNTRY,
+    CURRENCY,
+    CVV,
+    EXPIRY,
+    MCC,
+    MERCHANT_ID,
+    is_pan,
+    strict_integer,
+)
 from issuer.kernel.outbox import event_publish
 
+_REQUEST_CODES = (
+    ("expiry", EXPIRY),
+    ("currency", CURRENCY),
+    ("merchant_id", MERCHANT_ID),
+    ("mcc", MCC),
+    ("merchant_country", COUNTRY),
+)
 VERIFICATION_FAILURES_BEFORE_BLOCK = 3
 CVV_FAILURES_BEFORE_BLOCK = VERIFICATION_FAILURES_BEFORE_BLOCK  # the older name
 CARD_NOT_PRESENT_CHANNELS = frozenset({Channel.ECOMMERCE})
@@ -84,6 +102,26 @@ class AuthorizationRequest:
     merchant_country: str
     channel: str
     cvv: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse codes and amounts not in their one canonical form: a blocked
+        MCC must not pass written in other digits (see issuer.kernel.fields)."""
+        bad = [
+            name
+            for name, code in _REQUEST_CODES
+            if not code.matches(getattr(self, name))
+        ]
+        if self.cvv is not None and not CVV.matches(self.cvv):
+            bad.append("cvv")
+        try:
+            strict_integer(self.amount)
+        except ValueError:
+            bad.append("amount")
+        if bad:
+            raise InvalidInput(
+                "Invalid input: " + ", ".join(bad) + ".",
+                fields={name: ["Not in its canonical form."] for name in bad},
+            )
 
     def __repr__(self) -> str:
         return (
@@ -145,7 +183,7 @@ def velocity_rules_forget() -> None:
 
 
 def _card_for(pan: str) -> Card | None:
-    if not (pan.isdigit() and 13 <= len(pan) <= 19 and is_luhn_valid(pan)):
+    if not is_pan(pan):
         return None
     return (
         Card.objects.select_related(

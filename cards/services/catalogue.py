@@ -6,7 +6,6 @@ The `*_clean` functions hold that validation alone so the admin forms apply
 the same rules.
 """
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,10 +14,7 @@ from django.db.models import Q
 
 from cards.models import BASIS_POINTS_MAX, Bin, CardProduct
 from issuer.kernel.errors import InvalidInput
-
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_MCC = re.compile(r"^[0-9]{4}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+from issuer.kernel.fields import BIN_PREFIX, COUNTRY, CURRENCY, MCC, Code
 
 # Leading digits each network's card numbers start with (ISO/IEC 7812 IINs),
 # and the PAN lengths it issues.
@@ -58,7 +54,7 @@ def bin_clean(
     exclude_pk: int | None = None,
 ) -> dict[str, Any]:
     """Validate a BIN's fields; return them cleaned or raise `InvalidInput`."""
-    if not isinstance(prefix, str) or not re.fullmatch(r"[0-9]{6,8}", prefix):
+    if not BIN_PREFIX.matches(prefix):
         raise InvalidInput.for_field("prefix", "A BIN prefix is 6 to 8 digits.")
     if network not in Bin.Network.values:
         raise InvalidInput.for_field(
@@ -125,7 +121,7 @@ def bin_create(
 
 
 def _clean_currency(currency: str, *, field: str = "currency") -> str:
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+    if not CURRENCY.matches(currency):
         raise InvalidInput.for_field(
             field, "A currency is a three-letter ISO 4217 code such as USD."
         )
@@ -162,15 +158,18 @@ def _clean_optional_limit(value: object, *, field: str) -> int | None:
 
 
 def _clean_codes(
-    values: Iterable[str], *, field: str, shape: re.Pattern[str], what: str
+    values: Iterable[str], *, field: str, shape: Code, what: str
 ) -> list[str]:
+    """ASCII codes only: `upper()` turns a dotless i into I, and a pattern
+    with `\\d` takes Arabic-Indic digits for 7995."""
     if isinstance(values, str):
         raise InvalidInput.for_field(field, f"Give a list of {what}.")
     cleaned = set()
     for value in values:
-        if not isinstance(value, str) or not shape.fullmatch(value.strip().upper()):
+        code = value.strip().upper() if isinstance(value, str) else value
+        if not (isinstance(value, str) and value.isascii() and shape.matches(code)):
             raise InvalidInput.for_field(field, f"{value!r} is not one of {what}.")
-        cleaned.add(value.strip().upper())
+        cleaned.add(code)
     return sorted(cleaned)
 
 
@@ -259,13 +258,13 @@ def card_product_clean(
         "blocked_mccs": _clean_codes(
             blocked_mccs,
             field="blocked_mccs",
-            shape=_MCC,
+            shape=MCC,
             what="4-digit merchant category codes",
         ),
         "blocked_countries": _clean_codes(
             blocked_countries,
             field="blocked_countries",
-            shape=_COUNTRY,
+            shape=COUNTRY,
             what="ISO 3166-1 alpha-2 country codes",
         ),
     }

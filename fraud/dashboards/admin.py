@@ -14,6 +14,7 @@ from fraud.dashboards.services import (
     impact_assumptions_validate,
 )
 from issuer.kernel.errors import InvalidInput
+from issuer.kernel.fields.forms import canonical_formfield
 from issuer.kernel.money import format_money
 
 FIELDS = [
@@ -28,6 +29,7 @@ class ImpactAssumptionsForm(forms.ModelForm):
     class Meta:
         model = ImpactAssumptions
         fields = FIELDS
+        formfield_callback = canonical_formfield
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -4,9 +4,15 @@ Amounts in major units ("57.16") convert exactly or not at all: more
 decimals than the currency has is an error, never a rounding.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from issuer.kernel.errors import InvalidInput
+
+# A decimal in major units as written: ASCII digits, an optional sign and
+# point; no exponent. `Decimal()` alone takes other scripts'
+# digits, "1e3", "Infinity" and surrounding spaces.
+_MAJOR_UNITS = re.compile(r"[-+]?[0-9]+(?:\.[0-9]*)?|[-+]?\.[0-9]+", re.ASCII)
 
 # Active ISO 4217 codes by exponent (most currencies have 2 decimals).
 _CODES_BY_EXPONENT = {
@@ -57,12 +63,9 @@ def major_to_minor(amount: str, currency: str) -> int:
     has (`"57.165"` in USD) is an error, never a rounding.
     """
     exponent = currency_exponent(currency)
-    try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        raise AmountError(f"{amount!r} is not a decimal number") from None
-    if not value.is_finite():
-        raise AmountError(f"{amount!r} is not a finite number")
+    if not isinstance(amount, str) or _MAJOR_UNITS.fullmatch(amount) is None:
+        raise AmountError(_why_not_major_units(amount))
+    value = Decimal(amount)
     # Checked before scaling: "1e999999" would otherwise build a huge integer.
     if abs(value) > Decimal(MAX_AMOUNT).scaleb(-exponent):
         raise AmountError(f"{amount!r} is more than the largest amount taken")
@@ -72,6 +75,16 @@ def major_to_minor(amount: str, currency: str) -> int:
             f"{amount!r} has more than {exponent} decimals for {currency}"
         )
     return int(scaled)
+
+
+def _why_not_major_units(text: object) -> str:
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        return f"{text!r} is not a decimal number"
+    if not value.is_finite():
+        return f"{text!r} is not a finite number"
+    return f"{text!r} is not written in the digits 0-9 with an optional point"
 
 
 def validate_currency(currency: str, *, field: str = "currency") -> str:

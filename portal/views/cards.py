@@ -24,7 +24,6 @@ from portal.forms import (
     CardControlsForm,
     ReportCardForm,
     add_service_errors,
-    minor_units,
 )
 from portal.selectors_cards import (
     card_replacement,
@@ -46,19 +45,13 @@ def portal_actor(request: HttpRequest) -> Actor:
 
 
 def _controls_initial(card: Card) -> dict[str, object]:
-    from issuer.kernel.money import format_money
-
     initial: dict[str, object] = {
         name: getattr(card, name)
         for name in ("is_ecommerce_enabled", "is_atm_enabled", "is_contactless_enabled")
     }
     for name in ("per_transaction_limit", "daily_limit", "monthly_limit"):
-        value = getattr(card, name)
-        initial[name] = (
-            None
-            if value is None
-            else format_money(value, card.account.currency).replace(",", "")
-        )
+        # Minor units: the money field shows them in major units.
+        initial[name] = getattr(card, name)
     return initial
 
 
@@ -89,7 +82,9 @@ def _detail(
         "replacement": card_replacement(card),
         "windows": card_spending_windows(card=card, now=timezone.now()),
         "controls_form": controls_form
-        or CardControlsForm(initial=_controls_initial(card)),
+        or CardControlsForm(
+            initial=_controls_initial(card), currency=card.account.currency
+        ),
         "report_form": report_form or ReportCardForm(),
         "history": card.history.all()[:10],
     }
@@ -177,12 +172,11 @@ def card_report(request: HttpRequest, card_id: str) -> HttpResponse:
 @cardholder_required
 def card_controls(request: HttpRequest, card_id: str) -> HttpResponse:
     card = cardholder_card(request, card_id)
-    form = CardControlsForm(request.POST)
+    form = CardControlsForm(request.POST, currency=card.account.currency)
     if form.is_valid():
-        currency = card.account.currency
         try:
             limits = {
-                name: minor_units(form.cleaned_data[name], currency)
+                name: form.cleaned_data[name]
                 for name in ("per_transaction_limit", "daily_limit", "monthly_limit")
             }
             card_controls_update(

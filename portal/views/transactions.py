@@ -10,13 +10,11 @@ from django.utils import timezone
 
 from cards.services.disputes import dispute_file
 from issuer.kernel.errors import DomainError
-from issuer.kernel.money import format_money
 from portal.auth import cardholder_required, request_cardholder
 from portal.forms import (
     DisputeForm,
     TransactionFilterForm,
     add_service_errors,
-    minor_units,
 )
 from portal.selectors import cardholder_authorizations
 from portal.selectors_activity import (
@@ -89,9 +87,8 @@ def dispute_create(request: HttpRequest, capture_id: str) -> HttpResponse:
     form = DisputeForm(
         request.POST or None,
         request.FILES or None,
-        initial={
-            "amount": format_money(capture.amount, capture.currency).replace(",", "")
-        },
+        initial={"amount": capture.amount},
+        currency=capture.currency,
     )
     status = 200
     if request.method == "POST":
@@ -100,8 +97,7 @@ def dispute_create(request: HttpRequest, capture_id: str) -> HttpResponse:
             try:
                 dispute = dispute_file(
                     capture=capture,
-                    amount=minor_units(form.cleaned_data["amount"], capture.currency)
-                    or 0,
+                    amount=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
                     description=form.cleaned_data["description"],
                     evidence=form.cleaned_data["evidence"],

@@ -5,18 +5,27 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from issuer.kernel.api.parsers import (
+    BODY,
+    MalformedBody,
+    PayloadTooLarge,
+    body_limit_message,
+)
 from issuer.kernel.db import is_database_unavailable
 from issuer.kernel.errors import DomainError
 
 DATABASE_RETRY_AFTER_SECONDS = 1
 
 _CODES_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {
+    PayloadTooLarge: "payload_too_large",
     exceptions.ParseError: "malformed_request",
     exceptions.AuthenticationFailed: "unauthenticated",
     exceptions.NotAuthenticated: "unauthenticated",
@@ -79,6 +88,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             error_body(code=exc.code, message=exc.message, fields=exc.fields),
             status=exc.status_code,
         )
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(body_limit_message(settings.API_MAX_BODY_BYTES))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -91,8 +102,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         (code for kind, code in _CODES_BY_EXCEPTION.items() if isinstance(exc, kind)),
         "error",
     )
+    fields: dict[str, Any] | None = None
+    if isinstance(exc, MalformedBody):
+        fields = exc.fields
+    elif isinstance(exc, exceptions.ParseError | PayloadTooLarge):
+        fields = {BODY: [str(exc.detail)]}
     response = Response(
-        error_body(code=code, message=str(exc.detail)), status=exc.status_code
+        error_body(code=code, message=str(exc.detail), fields=fields),
+        status=exc.status_code,
     )
     wait = getattr(exc, "wait", None)
     if wait:

@@ -36,14 +36,17 @@ ERROR_SERIALIZER = inline_serializer(
 
 # Why each error status can come back, by status.
 ERROR_STATUSES = {
-    400: "Invalid input: `error.fields` names each bad field.",
+    400: "Invalid input: `error.fields` names each bad field (`body` for a body "
+    "that is not one JSON document within the nesting limit, `cursor` for a "
+    "cursor this list did not hand out).",
     401: "No API key, or an invalid, revoked or expired one.",
     403: "The API key lacks the scope this operation needs.",
     404: "No such object among those this partner may see.",
     406: "The request does not accept JSON, the only answer there is.",
     409: "The request clashes with the object's state, or reuses an "
     "Idempotency-Key with another body.",
-    415: "The body is not JSON.",
+    413: "The body is larger than this API takes (API_MAX_BODY_BYTES).",
+    415: "The body is not JSON in UTF-8.",
 }
 
 
@@ -80,7 +83,7 @@ class IssuerAutoSchema(AutoSchema):
         if has_body or has_path_ids or is_paged:
             statuses.append(404)
         if has_body:
-            statuses += [409, 415]
+            statuses += [409, 413, 415]
         return sorted(statuses)
 
     def _get_filter_parameters(self) -> list[dict[str, Any]]:

@@ -110,7 +110,7 @@ def test_every_operation_documents_its_errors_in_the_error_shape(api_schema):
             responses = operation["responses"]
             assert {"401", "403", "406"} <= set(responses), (method, path)
             if method == "post":
-                assert {"400", "404", "409", "415"} <= set(responses), path
+                assert {"400", "404", "409", "413", "415"} <= set(responses), path
             for status, response in responses.items():
                 if status.startswith("4"):
                     schema = response["content"]["application/json"]["schema"]

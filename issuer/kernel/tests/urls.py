@@ -56,4 +56,5 @@ urlpatterns = [
     path("api/v1/database-gone", DatabaseGoneApi.as_view()),
     path("api/v1/explode", ExplodingApi.as_view()),
 ]
+handler400 = "issuer.kernel.api.server_errors.bad_request"
 handler500 = "issuer.kernel.api.server_errors.server_error"

@@ -1,4 +1,4 @@
-"""Model fields shared by every app."""
+"""Model fields shared by every app (imported as `issuer.kernel.fields`)."""
 
 from typing import Any
 
@@ -17,6 +17,10 @@ class ExactCharField(models.CharField):
     field asks for the vendor's binary collation instead; `db_collation`
     cannot, because the collation's name differs per vendor.
     """
+
+    def deconstruct(self) -> Any:
+        name, _, args, kwargs = super().deconstruct()
+        return name, "issuer.kernel.fields.ExactCharField", args, kwargs
 
     def db_parameters(self, connection: Any) -> dict[str, Any]:
         parameters = super().db_parameters(connection)
