@@ -241,7 +241,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
-# Malformed input is a 4xx in the error shape (docs/security-inputs.md): an
+# Malformed input is a 4xx in the error shape (docs/security.md, Input rules): an
 # API body above this many bytes is a 413, JSON nested deeper than this a 400.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)

@@ -217,7 +217,7 @@ def test_without_the_right_key_nothing_changes(
     assert database_state() == before
 
 
-# -- Canonical inputs and malformed bodies (docs/security-inputs.md) ----------
+# -- Canonical inputs and malformed bodies (docs/security.md, Input rules) ----------
 
 # Body fields that hold a code, an amount or another number, by name.
 CANONICAL_FIELDS = {
