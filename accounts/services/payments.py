@@ -4,7 +4,7 @@ A payment dated into a cycle that is already closed is credited on the
 first day of the open cycle: closed statements never change.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -12,7 +12,6 @@ from accounts.billing_terms import (
     PAYMENT,
     PAYMENT_RETURN,
     RETURNED_PAYMENT_FEE,
-    day_start,
 )
 from accounts.chart import FEE_INCOME, PAYMENTS_CLEARING, program_account
 from accounts.lock_objects import credit_account_lock
@@ -25,15 +24,13 @@ from ledger.services.entries import credit, debit, entry_post
 
 
 def _open_cycle_start(account: CreditAccount) -> datetime | None:
-    last_end = (
+    """The latest statement's cut-off: where the open cycle starts."""
+    return (
         Statement.objects.filter(account=account)
         .order_by("-period_end")
-        .values_list("period_end", flat=True)
+        .values_list("cutoff_at", flat=True)
         .first()
     )
-    if last_end is None:
-        return None
-    return day_start(last_end + timedelta(days=1))
 
 
 @atomic_with_retry
