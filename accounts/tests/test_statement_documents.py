@@ -20,8 +20,8 @@ from accounts.tests.statement_data import (
     History,
     at,
     history_post,
-    previous_statement_create,
     post,
+    previous_statement_create,
     statement_create,
 )
 
