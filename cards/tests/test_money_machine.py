@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, note
 from hypothesis import settings as hypothesis_settings
@@ -82,6 +83,7 @@ from cards.services.disputes import (
 )
 from cards.services.sandbox import sandbox_cards_issue
 from issuer.kernel.errors import DomainError
+from ledger.models import HoldRelease
 from ledger.selectors import Movement, ReadMark, account_movements_between
 from ledger.verification import ledger_breaches
 
@@ -122,7 +124,6 @@ class Approval:
 
     authorization: Authorization
     created_at: datetime.datetime
-    released_by_model: int = 0  # reversed by this machine
 
 
 @dataclass
@@ -256,12 +257,19 @@ class MoneyMachine(RuleBasedStateMachine):
     # -- authorizations and clearing ---------------------------------------
 
     def _window_use(self, since: datetime.datetime) -> tuple[int, int]:
-        """Approvals since `since` (count, amount not released), by the model."""
+        """Approvals since `since` still spending (count, amount), as the
+        issue counts them: what a hold released (reversal, expiry, a final
+        capture's remainder; the ledger's releases) no longer counts."""
         count = amount = 0
         for approval in self.model.approvals:
-            if approval.created_at >= since:
-                count += 1
-                amount += approval.authorization.amount - approval.released_by_model
+            if approval.created_at < since:
+                continue
+            released = HoldRelease.objects.filter(
+                hold_id=approval.authorization.hold_id
+            ).aggregate(total=Sum("amount"))["total"]
+            spending = approval.authorization.amount - int(released or 0)
+            count += spending > 0
+            amount += spending
         return count, amount
 
     @rule(
@@ -340,14 +348,10 @@ class MoneyMachine(RuleBasedStateMachine):
     def reverse(self, approval: Approval, share_bps: int) -> None:
         """Reverse all that is held (0) or part of it."""
         amount = approval.authorization.amount * share_bps // BASIS_POINTS or None
-        before = Authorization.objects.get(pk=approval.authorization.pk)
         try:
             authorization_reverse(authorization=approval.authorization, amount=amount)
         except DomainError as refused:
             note(f"reverse {amount} refused: {refused.message}")
-            return
-        after = Authorization.objects.get(pk=approval.authorization.pk)
-        approval.released_by_model += after.reversed_amount - before.reversed_amount
 
     @rule()
     def expire_stale_holds(self) -> None:
