@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cards', '0007_sync_roles_disputes'),
+        ("cards", "0007_sync_roles_disputes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cardproduct',
-            name='billing_time_zone',
-            field=models.CharField(blank=True, default='', help_text="IANA zone, e.g. America/New_York, whose days its lines' cycles count in; empty = the BILLING_TIME_ZONE setting. A line keeps the zone it was opened with.", max_length=64),
+            model_name="cardproduct",
+            name="billing_time_zone",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="IANA zone, e.g. America/New_York, whose days its lines' "
+                "cycles count in; empty = the BILLING_TIME_ZONE setting. A line keeps "
+                "the zone it was opened with.",
+                max_length=64,
+            ),
         ),
     ]
