@@ -1,5 +1,6 @@
 """Billing's shared vocabulary: the ledger entry kinds on a receivable, the
-statement line each counts towards, and the UTC days billing works in.
+statement line each counts towards, and the days billing works in: days of
+the account's billing time zone (UTC unless its product names another).
 
 Every posting on a receivable counts towards exactly one statement group:
 purchases, fees (kinds starting "fee_"), interest, and everything else
@@ -11,6 +12,9 @@ always add up to the statement's figures.
 
 import datetime
 import enum
+import zoneinfo
+
+from issuer.kernel.errors import InvalidInput
 
 PURCHASE = "purchase"
 PAYMENT = "payment"
@@ -48,13 +52,46 @@ class LineGroup(enum.Enum):
         return cls.PAYMENT_OR_CREDIT
 
 
-def day_start(day: datetime.date) -> datetime.datetime:
-    """The first moment of a UTC day."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+def billing_zone(name: str) -> datetime.tzinfo:
+    """The time zone an account's billing days are days of (an IANA name)."""
+    return datetime.UTC if name == "UTC" else zoneinfo.ZoneInfo(name)
 
 
-def day_end(day: datetime.date) -> datetime.datetime:
-    """The last moment of a UTC day: where a cycle's interest is dated."""
-    return day_start(day + datetime.timedelta(days=1)) - datetime.timedelta(
+def validate_time_zone(name: object, *, field: str = "billing_time_zone") -> str:
+    """An IANA time zone name this machine knows, or InvalidInput naming field."""
+    if not isinstance(name, str) or not name:
+        raise InvalidInput.for_field(field, "Name an IANA time zone, e.g. UTC.")
+    try:
+        billing_zone(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput.for_field(
+            field, f"{name!r} is not an IANA time zone, e.g. Europe/Paris."
+        ) from None
+    return name
+
+
+def day_start(
+    day: datetime.date, zone: datetime.tzinfo = datetime.UTC
+) -> datetime.datetime:
+    """The first moment of a day in `zone` (UTC by default), as an aware time."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+def day_end(
+    day: datetime.date, zone: datetime.tzinfo = datetime.UTC
+) -> datetime.datetime:
+    """The last moment of a day in `zone`: where a cycle's interest is dated."""
+    return day_start(day + datetime.timedelta(days=1), zone) - datetime.timedelta(
         microseconds=1
     )
+
+
+def cutoff(day: datetime.date, zone: datetime.tzinfo) -> datetime.datetime:
+    """The moment a cycle ending on `day` is over: the next day's start in
+    `zone`, as UTC. A statement holds postings effective strictly before it."""
+    return day_start(day + datetime.timedelta(days=1), zone).astimezone(datetime.UTC)
+
+
+def local_day(moment: datetime.datetime, zone: datetime.tzinfo) -> datetime.date:
+    """The day of `zone` that an aware moment falls on."""
+    return moment.astimezone(zone).date()

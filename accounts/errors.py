@@ -1,6 +1,6 @@
 """Errors raised by account services."""
 
-from issuer.kernel.errors import Conflict
+from issuer.kernel.errors import Conflict, InvalidInput
 
 
 class AccountNotActive(Conflict):
@@ -9,3 +9,9 @@ class AccountNotActive(Conflict):
 
 class InsufficientCredit(Conflict):
     default_code = "insufficient_funds"
+
+
+class BillingDayNotEnded(InvalidInput):
+    """Billing was asked to run as of a day that has not ended yet."""
+
+    default_code = "billing_day_not_ended"

@@ -1,7 +1,7 @@
 """Accounts' Celery tasks: thin, ids in, they call services.
 
 `accounts.run_billing` (beat, hourly) brings every account's billing up to
-today. `accounts.recalculate_credit_scores` consumes the outbox events that change
+now. `accounts.recalculate_credit_scores` consumes the outbox events that change
 an account's behaviour (one task per relay pass, with the pass's event ids);
 the nightly beat task fans out every open account in batches of pks.
 """
@@ -42,8 +42,12 @@ NIGHTLY_BATCH = 500
     acks_late=False,  # scheduled: reruns at the next tick (docs/reliability.md)
 )
 def run_billing() -> int:
-    """Bring every account's billing up to today (UTC); idempotent."""
-    return billing_batch_run(as_of=timezone.now().date()).statements
+    """Bring every account's billing up to now; idempotent.
+
+    A cycle closes at the first run after its last day has ended in the
+    account's billing time zone, never earlier (docs/billing.md).
+    """
+    return billing_batch_run(now=timezone.now()).statements
 
 
 @shared_task(

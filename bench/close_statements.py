@@ -21,6 +21,7 @@ import argparse
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -142,9 +143,12 @@ def bulk_statements(period_end: date) -> None:
             "period_start, period_end, days_in_cycle, previous_balance, purchases, "
             "payments, fees, interest, new_balance, credit_limit, available_credit, "
             "minimum_payment, past_due, due_date, apr_bps, average_daily_balance, "
-            "is_grace_applied, closed_at) SELECT REPLACE(UUID(), '-', ''), id, 'USD', "
+            "is_grace_applied, cutoff_at, last_entry_id, closed_at) "
+            "SELECT REPLACE(UUID(), '-', ''), id, 'USD', "
             "%s, %s, %s, %s, %s, %s, 0, 0, %s, credit_limit, credit_limit - %s, "
-            "2500, 0, %s, apr_bps, %s, 1, NOW() FROM accounts_creditaccount",
+            "2500, 0, %s, apr_bps, %s, 1, %s, "
+            "(SELECT COALESCE(MAX(id), 0) FROM ledger_journalentry), NOW() "
+            "FROM accounts_creditaccount",
             [
                 start,
                 period_end,
@@ -156,6 +160,7 @@ def bulk_statements(period_end: date) -> None:
                 MONTHLY,
                 due,
                 MONTHLY,
+                datetime.combine(period_end + timedelta(days=1), dtime.min, tzinfo=UTC),
             ],
         )
         c.execute(

@@ -78,6 +78,7 @@ class CardProductForm(forms.ModelForm):
             "returned_payment_fee",
             "foreign_transaction_fee_basis_points",
             "validity_years",
+            "billing_time_zone",
             "per_transaction_limit",
             "daily_limit",
             "monthly_limit",
@@ -115,6 +116,7 @@ class CardProductForm(forms.ModelForm):
                 monthly_limit=value("monthly_limit"),
                 blocked_mccs=value("blocked_mccs") or [],
                 blocked_countries=value("blocked_countries") or [],
+                billing_time_zone=value("billing_time_zone") or "",
                 exclude_pk=self.instance.pk,
             )
         except InvalidInput as error:
@@ -188,6 +190,7 @@ class CardProductAdmin(admin.ModelAdmin):
                     "returned_payment_fee",
                     "foreign_transaction_fee_basis_points",
                     "validity_years",
+                    "billing_time_zone",
                 )
             },
         ),

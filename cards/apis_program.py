@@ -120,6 +120,7 @@ class CardholderListCreateApi(APIView):
                 billing_cycle_day=cycle_day,
                 late_fee=product.late_fee,
                 returned_payment_fee=product.returned_payment_fee,
+                billing_time_zone=product.billing_time_zone,
             )
         return Response(
             CardholderOutputSerializer(cardholder).data, status=status.HTTP_201_CREATED

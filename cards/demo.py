@@ -120,6 +120,7 @@ def demo_cardholders_seed(*, rng: random.Random | None = None) -> list[DemoLogin
                 billing_cycle_day=number,
                 late_fee=product.late_fee,
                 returned_payment_fee=product.returned_payment_fee,
+                billing_time_zone=product.billing_time_zone,
             )
             issued = card_issue(
                 account=account,

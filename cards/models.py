@@ -111,6 +111,14 @@ class CardProduct(models.Model):
     validity_years = models.PositiveSmallIntegerField(
         default=3, help_text="A new card expires this many years after issue (1-10)."
     )
+    billing_time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="IANA zone, e.g. America/New_York, whose days its lines' cycles "
+        "count in; empty = the BILLING_TIME_ZONE setting. A line keeps the zone "
+        "it was opened with.",
+    )
     # Default spending controls copied onto each new card. Null = no limit.
     per_transaction_limit = models.BigIntegerField(
         null=True, blank=True, help_text="Minor units; empty = no limit."

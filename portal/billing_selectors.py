@@ -2,7 +2,7 @@
 one cardholder: another cardholder's statement or account is not found."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from uuid import UUID
 
 from django.db.models import QuerySet, Sum
@@ -72,9 +72,7 @@ def account_payment_due(*, account: CreditAccount) -> PaymentDue | None:
     statement = account.statements.order_by("-period_end").first()
     if statement is None:
         return None
-    since = datetime.combine(
-        statement.period_end + timedelta(days=1), time.min, tzinfo=UTC
-    )
+    since = statement.cutoff_at
     paid = (
         Payment.objects.filter(
             account=account, status=Payment.Status.POSTED, received_at__gte=since

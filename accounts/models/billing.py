@@ -3,7 +3,13 @@
 - Statement: one closed billing cycle of a credit account, immutable once
   written; unique per (account, period end). Its arithmetic reconciles with
   the ledger: previous balance + purchases + fees + interest - payments and
-  credits = new balance = the receivable's posted balance at the period end.
+  credits = new balance = the receivable's posted balance at its cut-off
+  (`cutoff_at`, the end of the period's last day in the account's billing
+  time zone) as known when it closed (entries up to `last_entry_id`).
+  Every posting lands on exactly one statement: the first one whose cut-off
+  is after its effective time and that closed after it was posted. So a
+  posting dated into an already closed period (late clearing, a refund, a
+  dispute credit) lands on the open cycle; `statement_breaches` proves it.
 - Payment: money received for an account, credited as of its receipt;
   spendable only once it settles (`settles_at`, PAYMENT_SETTLEMENT_DAYS
   later: until then the ledger counts it as an unsettled credit); at most
@@ -66,6 +72,15 @@ class Statement(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    cutoff_at = models.DateTimeField(
+        help_text="End of the period's last day in the billing time zone: the "
+        "statement holds postings effective before it."
+    )
+    last_entry_id = models.BigIntegerField(
+        help_text="The newest journal entry on the receivable when the cycle "
+        "closed: entries after it land on a later statement, whatever their "
+        "effective time."
+    )
     closed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -91,6 +106,10 @@ class Statement(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="accounts_statement_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_entry_id__gte=0),
+                name="accounts_statement_last_entry_not_negative",
             ),
         ]
 

@@ -35,6 +35,13 @@ class CreditAccount(models.Model):
     credit_limit = models.BigIntegerField()
     apr_bps = models.PositiveIntegerField(help_text="Annual rate in basis points.")
     billing_cycle_day = models.PositiveSmallIntegerField()
+    billing_time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="IANA zone whose days the cycles count in (the card product's "
+        "or BILLING_TIME_ZONE when opened): a cycle closes once its last day "
+        "has ended there.",
+    )
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.ACTIVE
     )
@@ -71,6 +78,10 @@ class CreditAccount(models.Model):
             models.CheckConstraint(
                 condition=models.Q(late_fee__gte=0, returned_payment_fee__gte=0),
                 name="accounts_creditaccount_fees_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(billing_time_zone=""),
+                name="accounts_creditaccount_billing_time_zone_named",
             ),
         ]
         permissions = [("decide_creditlimit", "Can decide credit limit changes")]

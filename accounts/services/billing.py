@@ -1,23 +1,36 @@
 """The billing batch: close cycles, run autopay, assess due dates, charge off.
 
-`billing_run(account=..., as_of=D)` brings one account up to date as if
-today were D, in date order: each due date on or before D runs autopay on
+`billing_run(account=..., as_of=D)` brings one account up to date as of the
+end of day D, in date order: each due date on or before D runs autopay on
 that day; each due date before D is assessed (minimum met, else a late fee
-and delinquency); each cycle that closed on or before D gets its statement
+and delinquency); each cycle that ended on or before D gets its statement
 (interest and fees posted in the ledger first); an account 180 days (by
-default) past due is charged off. Every step is keyed (one statement per
-period end, one assessment per statement, ledger idempotency keys), so
-re-running any day changes nothing.
+default) past due is charged off. D must have ended in the account's
+billing time zone (`BillingDayNotEnded` otherwise): a statement of a day
+still running would miss what is posted later that day.
+`billing_run(account=..., now=T)` (the hourly beat task) runs as of the
+moment T: today is T's day in the account's zone, and only cycles whose last
+day ended before T close. Every step is keyed (one statement per period
+end, one assessment per statement, ledger idempotency keys), so re-running
+any day changes nothing.
 
-Days are UTC dates. A cycle closes at the end of its `billing_cycle_day`.
+Days are days of the account's billing time zone (`billing_time_zone`, from
+its card product or `BILLING_TIME_ZONE`). A cycle's cut-off is the end of
+its `billing_cycle_day` there. Which statement a posting lands on is decided
+by effective time and posting time together (docs/billing.md): the first
+statement whose cut-off is after its effective time and that closed after
+it was posted. A posting dated into a closed cycle (late clearing, refund,
+dispute credit, payment) therefore lands on the open cycle, on its first
+day for interest; never on none and never on two.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from accounts.billing_terms import (
     CHARGE_OFF,
@@ -25,17 +38,25 @@ from accounts.billing_terms import (
     LATE_FEE,
     PAYMENT_KINDS,
     LineGroup,
+    billing_zone,
+    cutoff,
     day_end,
     day_start,
+    local_day,
 )
 from accounts.chart import CREDIT_LOSS, FEE_INCOME, INTEREST_INCOME, program_account
+from accounts.errors import BillingDayNotEnded
 from accounts.lock_objects import credit_account_lock
 from accounts.models import CreditAccount, DueDateAssessment, Payment, Statement
 from accounts.selectors import credit_account_balance
 from accounts.services.payments import credit_account_payment_post
 from issuer.kernel.db import atomic_with_retry
 from issuer.kernel.outbox import event_publish
-from ledger.selectors import Movement, account_movements
+from ledger.selectors import (
+    ReadMark,
+    account_last_entry_id,
+    account_movements_between,
+)
 from ledger.services.entries import credit, debit, entry_post
 from ledger.statement_math import (
     MinimumPaymentTerms,
@@ -63,13 +84,90 @@ def _terms() -> MinimumPaymentTerms:
     )
 
 
-def _paid(movements: list[Movement], start: date, end: date) -> int:
-    """Payments (less returned ones' reversals) effective from start to end."""
+# Above any journal entry id: a mark "through" it covers every posting.
+EVERY_ENTRY = 2**62
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A posting as billing counts it: on a billing day, signed as a debit."""
+
+    day: date
+    kind: str
+    debit: int
+
+
+def _paid(lines: list[_Line], start: date, end: date) -> int:
+    """Payments (less returned ones' reversals) counted from start to end."""
     return sum(
-        -movement.debit
-        for movement in movements
-        if movement.kind in PAYMENT_KINDS and start <= movement.day <= end
+        -line.debit
+        for line in lines
+        if line.kind in PAYMENT_KINDS and start <= line.day <= end
     )
+
+
+def _zone(account: CreditAccount) -> tzinfo:
+    return billing_zone(account.billing_time_zone)
+
+
+def _mark(statement: Statement | None) -> ReadMark | None:
+    if statement is None:
+        return None
+    return ReadMark(before=statement.cutoff_at, through=statement.last_entry_id)
+
+
+def _lines(
+    account: CreditAccount, *, after: Statement | None, before: datetime, first: date
+) -> list[_Line]:
+    """The receivable's postings not on a statement up to `after`, effective
+    before `before`, each on its billing day (a late one on day `first`)."""
+    zone = _zone(account)
+    movements = account_movements_between(
+        account=account.receivable_id,
+        previous=_mark(after),
+        current=ReadMark(before=before, through=EVERY_ENTRY),
+    )
+    return [
+        _Line(
+            day=max(local_day(movement.effective_at, zone), first),
+            kind=movement.kind,
+            debit=movement.debit,
+        )
+        for movement in movements
+    ]
+
+
+@dataclass(frozen=True)
+class BillingClock:
+    """Where a run stands: `today` is the billing day steps run as of
+    (autopay on a due date today, assessments for due dates before it);
+    cycles whose last day is on or before `closes_through` may close."""
+
+    today: date
+    closes_through: date
+
+
+def billing_clock(
+    *, account: CreditAccount, as_of: date | None, now: datetime | None
+) -> BillingClock:
+    """The clock of a run as of the end of day `as_of`, or else as of `now`.
+
+    Refuses (`BillingDayNotEnded`, naming `as_of`) a day that has not ended
+    in the account's billing time zone by `now` (default: the clock).
+    """
+    zone = _zone(account)
+    now = now or timezone.now()
+    if as_of is None:
+        today = local_day(now, zone)
+        return BillingClock(today=today, closes_through=today - timedelta(days=1))
+    if cutoff(as_of, zone) > now:
+        raise BillingDayNotEnded.for_field(
+            "as_of",
+            f"{as_of.isoformat()} has not ended yet in the billing time zone "
+            f"{account.billing_time_zone}: a cycle closes only after its last "
+            "day has ended.",
+        )
+    return BillingClock(today=as_of, closes_through=as_of)
 
 
 @dataclass(frozen=True)
@@ -99,14 +197,21 @@ class _State:
 
 
 @atomic_with_retry
-def billing_run(*, account: CreditAccount, as_of: date) -> BillingResult:
-    """Bring one account's billing up to `as_of` (see the module docstring).
+def billing_run(
+    *,
+    account: CreditAccount,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> BillingResult:
+    """Bring one account's billing up to the end of `as_of`, or else up to
+    `now` (default: the clock); see the module docstring.
 
     One transaction under the account's row lock: the steps read the state
     once and keep it in memory, so a run costs about ten queries whatever
     the account's history.
     """
     locked = credit_account_lock(account_id=account.pk)
+    clock = billing_clock(account=locked, as_of=as_of, now=now)
     recent = list(
         Statement.objects.filter(account=locked)
         .annotate(
@@ -123,7 +228,7 @@ def billing_run(*, account: CreditAccount, as_of: date) -> BillingResult:
     )
     result = BillingResult()
     while locked.status in BILLED_STATUSES:
-        step = _next_step(state, as_of)
+        step = _next_step(state, clock)
         if step is None:
             break
         day, run = step
@@ -135,20 +240,21 @@ def billing_run(*, account: CreditAccount, as_of: date) -> BillingResult:
 Step = Callable[[_State, date], BillingResult]
 
 
-def _next_step(state: _State, as_of: date) -> tuple[date, Step] | None:
-    """The earliest billing step due on or before `as_of`, if any.
+def _next_step(state: _State, clock: BillingClock) -> tuple[date, Step] | None:
+    """The earliest billing step due by `clock`, if any.
 
     Same-day order: due-date assessment, then cycle close, then charge-off.
     """
     account = state.account
+    as_of = clock.today
     candidates: list[tuple[date, int, Step]] = []
     next_close = next_close_after(
         day=state.last.period_end
         if state.last
-        else account.opened_at.astimezone(UTC).date(),
+        else local_day(account.opened_at, _zone(account)),
         cycle_day=account.billing_cycle_day,
     )
-    if next_close <= as_of:
+    if next_close <= clock.closes_through:
         candidates.append((next_close, 1, _close))
     pending = state.unassessed[0] if state.unassessed else None
     if pending is not None and pending.due_date < as_of:
@@ -171,36 +277,32 @@ def _next_step(state: _State, as_of: date) -> tuple[date, Step] | None:
     return None
 
 
-def _movements(account: CreditAccount, since: date, through: date) -> list[Movement]:
-    return account_movements(
-        account=account.receivable_id,
-        start=day_start(since),
-        end=day_start(through + timedelta(days=1)),
-    )
-
-
 def _close(state: _State, day: date) -> BillingResult:
     """Close the cycle ending on `day`: post interest, write the statement."""
     locked, previous = state.account, state.last
+    zone = _zone(locked)
     start = (
         previous.period_end + timedelta(days=1)
         if previous
-        else locked.opened_at.astimezone(UTC).date()
+        else local_day(locked.opened_at, zone)
     )
+    cut = cutoff(day, zone)
     opening = previous.new_balance if previous else 0
-    movements = _movements(locked, start, day)
+    # Under the account's lock, which every poster on the receivable holds:
+    # nothing posted before this read is still uncommitted.
+    lines = _lines(locked, after=previous, before=cut, first=start)
     net_by_day: dict[date, int] = {}
     purchases = fees = other = 0
-    for movement in movements:
-        net_by_day[movement.day] = net_by_day.get(movement.day, 0) + movement.debit
-        group = LineGroup.for_kind(movement.kind)
+    for line in lines:
+        net_by_day[line.day] = net_by_day.get(line.day, 0) + line.debit
+        group = LineGroup.for_kind(line.kind)
         if group is LineGroup.PURCHASE:
-            purchases += movement.debit
+            purchases += line.debit
         elif group is LineGroup.FEE:
-            fees += movement.debit
+            fees += line.debit
         else:  # interest is only posted at the close, after this read
-            other += movement.debit
-    grace = _grace_applies(previous=previous, movements=movements)
+            other += line.debit
+    grace = _grace_applies(previous=previous, lines=lines)
     cycle = interest_for_cycle(
         balances=daily_balances(
             opening=opening, net_by_day=net_by_day, start=start, end=day
@@ -217,14 +319,14 @@ def _close(state: _State, day: date) -> BillingResult:
             ],
             kind=INTEREST,
             idempotency_key=f"interest:{locked.public_id}:{day.isoformat()}",
-            effective_at=day_end(day),
+            effective_at=day_end(day, zone),
             description="Interest charged",
             external_ref=str(locked.public_id),
             forced=True,
         )
     new_balance = opening + purchases + fees + interest + other
     past_due = (
-        max(previous.minimum_payment - _paid(movements, start, previous.due_date), 0)
+        max(previous.minimum_payment - _paid(lines, start, previous.due_date), 0)
         if previous
         else 0
     )
@@ -267,6 +369,10 @@ def _close(state: _State, day: date) -> BillingResult:
         three_year_payment=three_years.payment if owes else None,
         three_year_total=three_years.total if owes else None,
         interest_entry=interest_entry,
+        cutoff_at=cut,
+        # The lines read above plus this close's interest entry, nothing else:
+        # the lock keeps every other poster out.
+        last_entry_id=account_last_entry_id(account=locked.receivable_id),
     )
     state.last = statement
     state.unassessed.append(statement)
@@ -287,12 +393,12 @@ def _close(state: _State, day: date) -> BillingResult:
     return BillingResult(statements=1)
 
 
-def _grace_applies(*, previous: Statement | None, movements: list[Movement]) -> bool:
+def _grace_applies(*, previous: Statement | None, lines: list[_Line]) -> bool:
     """No interest on purchases when the last statement was paid in full by
     its due date."""
     if previous is None or previous.new_balance <= 0:
         return True
-    paid = _paid(movements, previous.period_end + timedelta(days=1), previous.due_date)
+    paid = _paid(lines, previous.period_end + timedelta(days=1), previous.due_date)
     return paid >= previous.new_balance
 
 
@@ -311,7 +417,17 @@ def _autopaid(state: _State, statement: Statement) -> bool:
     )
 
 
-def _autopay(state: _State, statement: Statement, movements: list[Movement]) -> int:
+def _lines_since(state: _State, statement: Statement, day: date) -> list[_Line]:
+    """What was posted after `statement`, effective by the end of `day`."""
+    return _lines(
+        state.account,
+        after=statement,
+        before=cutoff(day, _zone(state.account)),
+        first=statement.period_end + timedelta(days=1),
+    )
+
+
+def _autopay(state: _State, statement: Statement, lines: list[_Line]) -> int:
     """On a statement's due date, pay what the autopay setting says (once).
 
     Returns the amount paid (0 when autopay is off or nothing is owed).
@@ -319,7 +435,7 @@ def _autopay(state: _State, statement: Statement, movements: list[Movement]) -> 
     account = state.account
     state.autopaid.add(statement.pk)
     day = statement.due_date
-    paid = _paid(movements, statement.period_end + timedelta(days=1), day)
+    paid = _paid(lines, statement.period_end + timedelta(days=1), day)
     owed = {
         CreditAccount.Autopay.MINIMUM: statement.minimum_payment - paid,
         CreditAccount.Autopay.STATEMENT_BALANCE: statement.new_balance - paid,
@@ -336,7 +452,7 @@ def _autopay(state: _State, statement: Statement, movements: list[Movement]) -> 
         account=account,
         amount=owed,
         idempotency_key=_autopay_key(statement),
-        received_at=datetime.combine(day, AUTOPAY_TIME, tzinfo=UTC),
+        received_at=datetime.combine(day, AUTOPAY_TIME, tzinfo=_zone(account)),
         source=Payment.Source.AUTOPAY,
         description="Autopay",
     )
@@ -345,8 +461,7 @@ def _autopay(state: _State, statement: Statement, movements: list[Movement]) -> 
 
 def _autopay_due_today(state: _State, day: date) -> BillingResult:
     statement = state.unassessed[0]
-    movements = _movements(state.account, statement.period_end + timedelta(1), day)
-    paid = _autopay(state, statement, movements)
+    paid = _autopay(state, statement, _lines_since(state, statement, day))
     return BillingResult(autopays=1 if paid else 0)
 
 
@@ -355,11 +470,9 @@ def _assess(state: _State, day: date) -> BillingResult:
     locked = state.account
     statement = state.unassessed.pop(0)
     since = statement.period_end + timedelta(days=1)
-    movements = _movements(locked, since, day)
-    autopaid = (
-        0 if _autopaid(state, statement) else _autopay(state, statement, movements)
-    )
-    paid = _paid(movements, since, day) + autopaid
+    lines = _lines_since(state, statement, day)
+    autopaid = 0 if _autopaid(state, statement) else _autopay(state, statement, lines)
+    paid = _paid(lines, since, day) + autopaid
     is_met = paid >= statement.minimum_payment
     late_fee_entry = None
     fee = min(locked.late_fee, statement.minimum_payment)
@@ -371,7 +484,7 @@ def _assess(state: _State, day: date) -> BillingResult:
             ],
             kind=LATE_FEE,
             idempotency_key=f"fee-late:{statement.public_id}",
-            effective_at=day_start(day + timedelta(days=1)),
+            effective_at=day_start(day + timedelta(days=1), _zone(locked)),
             description="Late payment fee",
             external_ref=str(locked.public_id),
             forced=True,
@@ -418,12 +531,12 @@ def _charge_off(state: _State, day: date) -> BillingResult:
             ],
             kind=CHARGE_OFF,
             idempotency_key=f"charge-off:{locked.public_id}",
-            effective_at=day_start(day),
+            effective_at=day_start(day, _zone(locked)),
             description="Charged off",
             external_ref=str(locked.public_id),
         )
     locked.status = CreditAccount.Status.CHARGED_OFF
-    locked.charged_off_at = day_start(day)
+    locked.charged_off_at = day_start(day, _zone(locked))
     locked.save(update_fields=["status", "charged_off_at"])
     event_publish(
         type="credit.account_charged_off",
@@ -465,10 +578,48 @@ def delinquency_bucket(days: int) -> str:
 BATCH_SIZE = 500
 
 
+def billing_time_zones_in_use() -> list[str]:
+    """The billing time zones of every billed account (sorted)."""
+    return sorted(
+        set(
+            CreditAccount.objects.filter(status__in=BILLED_STATUSES)
+            .order_by()
+            .values_list("billing_time_zone", flat=True)
+            .distinct()
+        )
+    )
+
+
+def billing_day_ended_check(*, as_of: date, now: datetime | None = None) -> None:
+    """Refuse (`BillingDayNotEnded`) a day not yet over in some billed
+    account's time zone: a batch as of it would close cycles still running."""
+    now = now or timezone.now()
+    running = [
+        name
+        for name in billing_time_zones_in_use()
+        if cutoff(as_of, billing_zone(name)) > now
+    ]
+    if running:
+        raise BillingDayNotEnded.for_field(
+            "as_of",
+            f"{as_of.isoformat()} has not ended yet in the billing time zone"
+            f"{'s' if len(running) > 1 else ''} {', '.join(running)}: "
+            "a cycle closes only after its last day has ended.",
+        )
+
+
 def billing_batch_run(
-    *, as_of: date, on_account: Callable[[], None] | None = None
+    *,
+    as_of: date | None = None,
+    now: datetime | None = None,
+    on_account: Callable[[], None] | None = None,
 ) -> BillingResult:
-    """Run `billing_run` for every billed account, in batches of pks."""
+    """Run `billing_run` for every billed account, in batches of pks: as of
+    the end of day `as_of` (refused unless it has ended everywhere it
+    applies), or else as of `now` (default: the clock)."""
+    now = now or timezone.now()
+    if as_of is not None:
+        billing_day_ended_check(as_of=as_of, now=now)
     total = BillingResult()
     accounts = CreditAccount.objects.filter(status__in=BILLED_STATUSES)
     last_pk = 0
@@ -477,7 +628,7 @@ def billing_batch_run(
         if not batch:
             return total
         for account in batch:
-            total += billing_run(account=account, as_of=as_of)
+            total += billing_run(account=account, as_of=as_of, now=now)
             if on_account is not None:
                 on_account()
         last_pk = batch[-1].pk

@@ -4,9 +4,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.billing_terms import validate_time_zone
 from accounts.chart import MERCHANT_SETTLEMENT, program_account
 from accounts.errors import AccountNotActive, InsufficientCredit
 from accounts.lock_objects import (
@@ -103,12 +105,18 @@ def credit_account_open(
     billing_cycle_day: int,
     late_fee: int = 0,
     returned_payment_fee: int = 0,
+    billing_time_zone: str = "",
 ) -> CreditAccount:
     """Open a credit line with its bounded receivable in the ledger.
 
     The fees are the line's pricing (usually its card product's), in minor
-    units.
+    units. `billing_time_zone` (usually its card product's; empty: the
+    BILLING_TIME_ZONE setting) is the zone whose days its cycles count in;
+    the line keeps it for life, so no cut-off ever moves.
     """
+    billing_time_zone = validate_time_zone(
+        billing_time_zone or settings.BILLING_TIME_ZONE
+    )
     _validate_limit(credit_limit)
     for field, fee in (
         ("late_fee", late_fee),
@@ -139,6 +147,7 @@ def credit_account_open(
             billing_cycle_day=billing_cycle_day,
             late_fee=late_fee,
             returned_payment_fee=returned_payment_fee,
+            billing_time_zone=billing_time_zone,
             receivable=receivable,
         )
 

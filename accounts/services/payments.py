@@ -25,7 +25,6 @@ from accounts.billing_terms import (
     PAYMENT,
     PAYMENT_RETURN,
     RETURNED_PAYMENT_FEE,
-    day_start,
 )
 from accounts.chart import FEE_INCOME, PAYMENTS_CLEARING, program_account
 from accounts.lock_objects import credit_account_lock
@@ -43,15 +42,13 @@ SETTLEMENT_BATCH = 200
 
 
 def _open_cycle_start(account: CreditAccount) -> datetime | None:
-    last_end = (
+    """The latest statement's cut-off: where the open cycle starts."""
+    return (
         Statement.objects.filter(account=account)
         .order_by("-period_end")
-        .values_list("period_end", flat=True)
+        .values_list("cutoff_at", flat=True)
         .first()
     )
-    if last_end is None:
-        return None
-    return day_start(last_end + timedelta(days=1))
 
 
 @atomic_with_retry

@@ -4,9 +4,10 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from accounts.billing_terms import LineGroup, day_start
+from accounts.billing_terms import LineGroup, billing_zone
 from accounts.models import Statement
-from ledger.models import Posting, Side
+from ledger.models import Side
+from ledger.selectors import ReadMark, account_postings_between
 
 # What a line says when its entry has no description of its own.
 KIND_DESCRIPTIONS = {
@@ -42,39 +43,42 @@ class StatementLine:
     reference: uuid.UUID
 
 
-def statement_period_bounds(
-    *, statement: Statement
-) -> tuple[datetime.datetime, datetime.datetime]:
-    """Return [period start 00:00 UTC, day after period end 00:00 UTC)."""
+def statement_read_marks(*, statement: Statement) -> tuple[ReadMark | None, ReadMark]:
+    """What the statement before it covered (None for the first) and what it
+    covers: its lines are the difference (see accounts.models.billing)."""
+    previous = (
+        Statement.objects.filter(
+            account_id=statement.account_id, period_end__lt=statement.period_end
+        )
+        .order_by("-period_end")
+        .values_list("cutoff_at", "last_entry_id")
+        .first()
+    )
     return (
-        day_start(statement.period_start),
-        day_start(statement.period_end + datetime.timedelta(days=1)),
+        ReadMark(before=previous[0], through=previous[1]) if previous else None,
+        ReadMark(before=statement.cutoff_at, through=statement.last_entry_id),
     )
 
 
 def statement_lines(*, statement: Statement) -> list[StatementLine]:
-    """List the postings on the statement account's receivable in its period.
+    """List the postings on the statement account's receivable that landed
+    on it: effective before its cut-off, posted before it closed, and not on
+    the statement before (a late posting is listed with its own date).
 
-    Ordered by effective time, then entry; one query when the statement's
-    account is loaded (`select_related("account")`), two otherwise.
+    Ordered by effective time, then entry.
     """
-    start, end = statement_period_bounds(statement=statement)
-    postings = (
-        Posting.objects.filter(
-            account_id=statement.account.receivable_id,
-            effective_at__gte=start,
-            effective_at__lt=end,
-        )
-        .select_related("entry")
-        .order_by("effective_at", "entry_id", "pk")
+    previous, current = statement_read_marks(statement=statement)
+    postings = account_postings_between(
+        account=statement.account.receivable_id, previous=previous, current=current
     )
+    zone = billing_zone(statement.account.billing_time_zone)
     lines = []
     for posting in postings:
         entry = posting.entry
         group = LineGroup.for_kind(entry.kind)
         lines.append(
             StatementLine(
-                date=entry.effective_at.astimezone(datetime.UTC).date(),
+                date=entry.effective_at.astimezone(zone).date(),
                 description=entry.description or kind_description(entry.kind),
                 group=group,
                 amount=posting.amount

@@ -5,10 +5,20 @@ Statements reconcile (new balance = previous + purchases + fees + interest
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from accounts.billing_terms import cutoff
 from accounts.models import CreditAccount, DueDateAssessment, Payment, Statement
 from accounts.services.payments import credit_account_payment_post, payment_return
+from ledger.selectors import account_last_entry_id
+
+
+def statement_mark(account: CreditAccount, period_end: date) -> dict[str, object]:
+    """The read mark a close on `period_end` would record now (UTC days)."""
+    return {
+        "cutoff_at": cutoff(period_end, UTC),
+        "last_entry_id": account_last_entry_id(account=account.receivable_id),
+    }
 
 
 def statement_assessed(
@@ -41,6 +51,7 @@ def statement_assessed(
         apr_bps=account.apr_bps,
         average_daily_balance=new_balance,
         is_grace_applied=True,
+        **statement_mark(account, period_end),
     )
     DueDateAssessment.objects.create(
         statement=statement,
@@ -74,6 +85,7 @@ def statement_unassessed(account: CreditAccount, *, due_date: date) -> Statement
         apr_bps=account.apr_bps,
         average_daily_balance=10_000,
         is_grace_applied=True,
+        **statement_mark(account, period_end),
     )
 
 

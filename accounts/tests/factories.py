@@ -48,6 +48,7 @@ def account_opened_on(
     apr_bps: int = 2_000,
     late_fee: int = 2_900,
     returned_payment_fee: int = 2_500,
+    billing_time_zone: str = "",
 ) -> CreditAccount:
     """A credit line opened on `day` (for tests that travel in time)."""
     account = credit_account_open(
@@ -58,6 +59,7 @@ def account_opened_on(
         billing_cycle_day=cycle_day,
         late_fee=late_fee,
         returned_payment_fee=returned_payment_fee,
+        billing_time_zone=billing_time_zone,
     )
     opened = datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=datetime.UTC)
     CreditAccount.objects.filter(pk=account.pk).update(opened_at=opened)

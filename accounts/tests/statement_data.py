@@ -18,6 +18,7 @@ from accounts.chart import (
     program_account,
 )
 from accounts.models import CreditAccount, Statement
+from accounts.tests.billing_history import statement_mark
 from ledger.models import JournalEntry
 from ledger.services.entries import credit, debit, entry_post
 
@@ -164,9 +165,42 @@ STATEMENT_FIGURES = {
 }
 
 
+def previous_statement_create(account: CreditAccount) -> Statement:
+    """The statement before the period's, as closed on its last day: the
+    100.00 it opens with (the posting before the period)."""
+    before = datetime.datetime.combine(
+        PERIOD_START, datetime.time.min, tzinfo=datetime.UTC
+    )
+    return statement_create(
+        account,
+        last_entry_id=JournalEntry.objects.filter(
+            postings__account=account.receivable, effective_at__lt=before
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)[0],
+        period_start=PERIOD_START - datetime.timedelta(days=31),
+        period_end=PERIOD_START - datetime.timedelta(days=1),
+        previous_balance=0,
+        purchases=10_000,
+        payments=0,
+        fees=0,
+        interest=0,
+        new_balance=10_000,
+        available_credit=490_000,
+        due_date=PERIOD_START + datetime.timedelta(days=25),
+        average_daily_balance=10_000,
+        is_grace_applied=True,
+        minimum_only_months=None,
+        minimum_only_total=None,
+        three_year_payment=None,
+        three_year_total=None,
+    )
+
+
 def statement_create(account: CreditAccount, **changes: object) -> Statement:
     """Write the closed statement row (as the billing batch would)."""
     figures = {**STATEMENT_FIGURES, **changes}
+    figures = {**statement_mark(account, figures["period_end"]), **figures}  # type: ignore[arg-type]
     return Statement.objects.create(
         account=account, currency=account.currency, **figures
     )

@@ -106,9 +106,9 @@ def test_the_billing_batch_rescores_once_per_event_it_publishes(
     purchase_post(account, 60_000, timezone.now() - timedelta(days=78))
 
     with django_capture_on_commit_callbacks(execute=True):
-        billing_batch_run(as_of=today)
+        billing_batch_run(now=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        billing_batch_run(as_of=today)  # caught up: no new events
+        billing_batch_run(now=timezone.now())  # caught up: no new events
 
     events = OutboxEvent.objects.filter(type__in=SCORED_EVENTS)
     assert {e.type for e in events} >= {

@@ -21,6 +21,7 @@ from accounts.tests.statement_data import (
     at,
     history_post,
     post,
+    previous_statement_create,
     statement_create,
 )
 
@@ -76,6 +77,7 @@ def closed() -> Closed:
         credit_limit=500_000, first_name="Ada", last_name="Lovelace"
     )
     history = history_post(account)
+    previous_statement_create(account)
     return Closed(_loaded(statement_create(account)), history)
 
 
@@ -110,12 +112,14 @@ def empty_statement() -> Statement:
 def test_the_lines_are_the_receivables_postings_in_the_period_in_order(
     closed, django_assert_num_queries
 ):
-    """From the period's first day 00:00 UTC up to the day after its last."""
+    """What the statement before did not cover, up to its cut-off (the day
+    after its last, 00:00 in the billing time zone): three reads, the
+    statement before and two index ranges."""
     other = credit_account_create_for_test()
     post(other, kind="purchase", amount=999, effective_at=at(2026, 1, 12))
     history = closed.history
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         lines = statement_lines(statement=closed.statement)
 
     assert [
@@ -228,16 +232,17 @@ def test_the_page_shows_every_figure_and_line_formatted(closed):
     assert "<nav" not in html  # no links given, no toolbar
 
 
-def test_the_page_escapes_descriptions_and_shows_its_links(closed):
+def test_the_page_escapes_descriptions_and_shows_its_links():
+    account = credit_account_create_for_test(credit_limit=500_000)
     post(
-        closed.statement.account,
+        account,
         kind="purchase",
         amount=100,
         effective_at=at(2026, 1, 3),
         description="<script>alert(1)</script>",
     )
     html = statement_html(
-        document=statement_document(statement=closed.statement),
+        document=statement_document(statement=_loaded(statement_create(account))),
         links=[DocumentLink("Download PDF", "/somewhere.pdf?a=1&b=2")],
     )
 

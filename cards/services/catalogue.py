@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from accounts.billing_terms import validate_time_zone
 from cards.models import BASIS_POINTS_MAX, Bin, CardProduct
 from issuer.kernel.errors import InvalidInput
 from issuer.kernel.fields import BIN_PREFIX, COUNTRY, CURRENCY, MCC, Code
@@ -190,6 +191,7 @@ def card_product_clean(
     monthly_limit: int | None = None,
     blocked_mccs: Iterable[str] = (),
     blocked_countries: Iterable[str] = (),
+    billing_time_zone: str = "",
     exclude_pk: int | None = None,
 ) -> dict[str, Any]:
     """Validate a card product's fields; return them cleaned or raise."""
@@ -237,6 +239,9 @@ def card_product_clean(
             "validity_years", "Validity is a whole number of years from 1 to 10."
         )
     cleaned["validity_years"] = validity_years
+    cleaned["billing_time_zone"] = (
+        validate_time_zone(billing_time_zone) if billing_time_zone else ""
+    )
     per_transaction = _clean_optional_limit(
         per_transaction_limit, field="per_transaction_limit"
     )
@@ -291,6 +296,7 @@ def card_product_create(
     is_contactless_enabled: bool = True,
     blocked_mccs: Iterable[str] = (),
     blocked_countries: Iterable[str] = (),
+    billing_time_zone: str = "",
     is_active: bool = True,
 ) -> CardProduct:
     """Create a card product on `bin`; the currency defaults to the BIN's.
@@ -313,6 +319,7 @@ def card_product_create(
         monthly_limit=monthly_limit,
         blocked_mccs=blocked_mccs,
         blocked_countries=blocked_countries,
+        billing_time_zone=billing_time_zone,
     )
     try:
         with transaction.atomic():

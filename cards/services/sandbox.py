@@ -84,6 +84,7 @@ def sandbox_cards_issue(*, count: int, limit: int, currency: str = "USD"):  # ty
                 billing_cycle_day=1 + number % 28,
                 late_fee=product.late_fee,
                 returned_payment_fee=product.returned_payment_fee,
+                billing_time_zone=product.billing_time_zone,
             )
             issued = card_issue(
                 account=account, product=product, actor=SANDBOX_ACTOR, activate=True

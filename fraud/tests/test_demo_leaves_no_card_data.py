@@ -13,6 +13,7 @@ answer fetched. Only the card-reveal page itself shows a number, to its
 cardholder, by design: it is not scanned.
 """
 
+import datetime
 import time
 from io import StringIO
 from pathlib import Path
@@ -234,9 +235,8 @@ def test_a_demo_session_leaves_card_data_only_in_the_encrypted_column(
         stderr=output,
     )
     approvals = _worker_settles(since)
-    call_command(
-        "close_statements", "--as-of", timezone.now().date().isoformat(), stdout=output
-    )
+    yesterday = timezone.now().date() - datetime.timedelta(days=1)  # ended (UTC)
+    call_command("close_statements", "--as-of", yesterday.isoformat(), stdout=output)
     fetched = Fetched()
     _partner_flows(fetched)
     _portal(fetched)

@@ -490,6 +490,10 @@ CELERY_BEAT_SCHEDULE = {
 MINIMUM_PAYMENT_FLOOR = env.int("MINIMUM_PAYMENT_FLOOR", default=2_500)
 MINIMUM_PAYMENT_PERCENT_BPS = env.int("MINIMUM_PAYMENT_PERCENT_BPS", default=100)
 CHARGE_OFF_DAYS = env.int("CHARGE_OFF_DAYS", default=180)
+# The IANA time zone whose days billing counts in, for card products that do
+# not name their own: a cycle closes only once its last day has ended there
+# (docs/billing.md). A line keeps the zone it was opened with.
+BILLING_TIME_ZONE = env("BILLING_TIME_ZONE", default="UTC")
 
 # Address of the portal, for links in cardholder notification emails.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")

@@ -103,7 +103,7 @@ def owned(active_model, media_root, test_card) -> dict[str, Any]:
         request=authorization_request(test_card, amount=10_000), partner=None
     )
     authorization_score(authorization=flagged)
-    billing_run(account=account, as_of=timezone.now().date() + datetime.timedelta(40))
+    billing_run(account=account, now=timezone.now() + datetime.timedelta(40))
     notification, _ = notification_record(
         cardholder=account.cardholder,
         source_event_id=uuid.uuid4(),

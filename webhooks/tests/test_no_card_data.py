@@ -64,10 +64,7 @@ def _every_event(program, analyst) -> None:
     )
     payment_return(payment=payment, reason="R01")
     stale_holds_expire(now=timezone.now() + datetime.timedelta(days=30))
-    billing_run(
-        account=card.account,
-        as_of=datetime.date.today() + datetime.timedelta(days=40),
-    )
+    billing_run(account=card.account, now=timezone.now() + datetime.timedelta(days=40))
     card_freeze(
         card=card, reason=CardStatusChange.Reason.CARDHOLDER_REQUEST, actor=SYSTEM
     )

@@ -6,14 +6,20 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.services.billing import billed_accounts_count, billing_batch_run
+from accounts.errors import BillingDayNotEnded
+from accounts.services.billing import (
+    billed_accounts_count,
+    billing_batch_run,
+    billing_day_ended_check,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Close every cycle that ended on or before D, post interest and fees, "
         "run autopay and assess late fees for due dates passed, charge off "
-        "long-delinquent lines. Re-running changes nothing."
+        "long-delinquent lines. Re-running changes nothing. D must have ended "
+        "in every billed account's billing time zone."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -26,6 +32,10 @@ class Command(BaseCommand):
             raise CommandError(
                 "--as-of: expected an ISO date like 2026-11-30."
             ) from None
+        try:
+            billing_day_ended_check(as_of=as_of)
+        except BillingDayNotEnded as error:
+            raise CommandError(f"--as-of: {error.message}") from None
         with tqdm(
             total=billed_accounts_count(), unit="account", file=self.stderr._out
         ) as progress:

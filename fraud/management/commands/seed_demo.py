@@ -43,7 +43,7 @@ class Command(BaseCommand):
         self.stdout.write("Cardholder logins (portal):")
         for login in demo_cardholders_seed():
             self.stdout.write(f"  {login.role:<17} {login.username} / {login.password}")
-        billed = billing_batch_run(as_of=timezone.now().date())
+        billed = billing_batch_run(now=timezone.now())
         if billed.statements:
             self.stdout.write(f"Billing: {billed.statements} statement(s) closed.")
         proposals = demo_credit_queue_seed()
