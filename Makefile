@@ -21,7 +21,7 @@ demo: venv
 
 ## Run the test suite (SQLite by default; DATABASE_URL=mysql://… for MariaDB).
 test: venv
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --every-test-runs -rs $(PYTEST_ARGS)
 
 ## The fault suite, full length (a few minutes per scenario): its own MariaDB,
 ## Redis, gunicorn and Celery workers under var/chaos/, never the shared ones.
