@@ -3,6 +3,8 @@
 Every variable read here is documented in `.env.example`.
 """
 
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,27 @@ from csp import constants as csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+
+class _SetVariables(Mapping[str, str]):
+    """The process environment without its empty variables: `DATABASE_URL=`
+    (as `.env.example` writes it, in `.env` or in the shell) means unset, so
+    the setting's default applies instead of an empty value."""
+
+    def __getitem__(self, name: str) -> str:
+        value = os.environ[name]
+        if value == "":
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in os.environ.items() if value != "")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 env = environ.Env()
+env.ENVIRON = _SetVariables()  # type: ignore[assignment]
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
