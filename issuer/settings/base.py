@@ -300,7 +300,12 @@ LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_pans": {"()": "issuer.kernel.logging.MaskCardNumbersFilter"}},
+    "filters": {
+        "mask_pans": {"()": "issuer.kernel.logging.MaskCardNumbersFilter"},
+        "client_errors_one_line": {
+            "()": "issuer.kernel.logging.ClientErrorsWithoutTraceback"
+        },
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -323,6 +328,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 403/404: one line each, no traceback.
+        "django.request": {"filters": ["client_errors_one_line"]},
+        "django.security": {"filters": ["client_errors_one_line"]},
         "axes": {"level": "WARNING"},
         "kombu.connection": {"level": "ERROR"},
         "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
