@@ -289,6 +289,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # A tag per resource, and every operation's summary and description:
+    # issuer/kernel/api/schema_docs.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "issuer.kernel.api.schema_docs.schema_docs_apply",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEndpointStatusEnum": "webhooks.models.WebhookEndpoint.Status",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
