@@ -59,11 +59,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "django_filters",
-    "django_celery_beat",
+    "issuer.admin_apps.ScheduledTasksConfig",  # django_celery_beat
     "django_prometheus",
-    "axes",
+    "issuer.admin_apps.StaffLockoutsConfig",  # axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "issuer.admin_apps.StaffSecondFactorsConfig",  # django_otp's TOTP
     "issuer.kernel",
     "ledger",
     "accounts",
