@@ -3,13 +3,13 @@ partner API (its index, schema and docs), health and metrics; the error
 pages (issuer/pages.py)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from issuer import pages
 from issuer.kernel.health import healthz
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", pages.api_index, name="api-index"),
     path("", include("accounts.urls")),
     path("", include("cards.urls")),
