@@ -26,8 +26,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo runs only with SANDBOX=on.")
         self.stdout.write(
             "Staff logins (admin at /admin/; the code is the login's current TOTP"
-            " code: `python manage.py staff_totp_code USERNAME`, or add the"
-            " secret to an authenticator app):"
+            " code: `.venv/bin/python manage.py staff_totp_code USERNAME`, or add"
+            " the secret to an authenticator app):"
         )
         for staff in demo_staff_seed():
             self.stdout.write(
