@@ -62,6 +62,7 @@ def test_app_services_wait_for_healthy_database_and_broker():
         assert depends_on["mariadb"]["condition"] == "service_healthy", name
         assert depends_on["redis"]["condition"] == "service_healthy", name
         environment = services[name]["environment"]
+        assert environment["SANDBOX"] == "off", name  # whatever .env says
         assert environment["DATABASE_URL"].startswith("mysql://")
         assert environment["CELERY_BROKER_URL"].startswith("redis://")
 
