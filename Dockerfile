@@ -10,10 +10,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# Every package and its hash pinned (pip-tools; `make lock` regenerates it).
+COPY requirements.lock .
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
+# .dockerignore keeps .venv, .env, db.sqlite3 and var/ out of the image.
 COPY . .
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+# Build settings: static files only, no secret needed (keys come at run time).
+RUN DJANGO_SETTINGS_MODULE=issuer.settings.build python manage.py collectstatic --noinput
 
 # MEDIA_ROOT (a shared volume in docker-compose.yml) owned by the app user.
 RUN mkdir -p /app/var/media && useradd --create-home issuer && chown -R issuer /app

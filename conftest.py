@@ -26,6 +26,9 @@ from accounts.services.partners import partner_create
 from accounts.tests.staff_auth import staff_login as _staff_login
 from issuer.celery import app as celery_app
 
+# --every-test-runs: `make test` (so CI) fails when a collected test never ran.
+pytest_plugins = ["issuer.kernel.testing.every_test_runs"]
+
 ROOT = Path(__file__).resolve().parent
 # The machine's recommended flags: no sandbox as root, and no background
 # connections (this closed network refuses them, many at a time).
@@ -410,7 +413,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STARTED] = time.time()
 
 
+def _one_node_id_per_operation(items: list) -> None:
+    """Give each schemathesis item (one per API operation) its own node id.
+
+    schemathesis names each item `test_x[GET /api/v1/...]` but leaves every
+    one the function's node id; pytest-xdist schedules by node id, so it ran
+    one operation per test and dropped the rest without a word.
+    """
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item.id.params is None:
+            item._id = item.id.with_params(label)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    _one_node_id_per_operation(items)
     if connection.vendor == "mysql":
         return
     skip = pytest.mark.skip(reason="needs MariaDB/MySQL row locks; CI runs it")

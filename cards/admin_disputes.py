@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -36,6 +35,7 @@ from issuer.kernel.admin import (
     admin_link,
     apply_each,
 )
+from issuer.kernel.errors import MissingPermission
 from issuer.kernel.money import format_money
 
 
@@ -180,7 +180,9 @@ class DisputeAdmin(ReadOnlyAdmin):
         """Download a dispute's evidence file (staff who may view the dispute)."""
         dispute = get_object_or_404(Dispute, pk=dispute_pk)
         if not self.has_view_permission(request, dispute):
-            raise PermissionDenied
+            raise MissingPermission(
+                "cards.view_dispute", "You may not download dispute evidence."
+            )
         if not dispute.evidence:
             raise Http404("This dispute has no evidence file.")
         name = dispute.evidence_name or PurePath(dispute.evidence.name).name

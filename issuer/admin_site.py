@@ -36,6 +36,9 @@ class IssuerAdminSite(OTPAdminSite):
     index_title = "Staff console"
     login_form = StaffAuthenticationForm
     login_template = "admin/staff/login.html"
+    # The app list is on the index; without the side bar, list pages keep
+    # their width for columns (they fit a 1366 px screen).
+    enable_nav_sidebar = False
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)

@@ -1,14 +1,17 @@
-"""Top-level routes: staff admin and dashboards, partner API, its schema,
-health and metrics."""
+"""Top-level routes: the landing page, staff admin and dashboards, portal,
+partner API (its index, schema and docs), health and metrics; the error
+pages (issuer/pages.py)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from issuer import pages
 from issuer.kernel.health import healthz
 from issuer.kernel.metrics import metrics
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
+    path("", pages.api_index, name="api-index"),
     path("", include("accounts.urls")),
     path("", include("cards.urls")),
     path("", include("fraud.urls")),
@@ -16,6 +19,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", pages.landing, name="landing"),
+    path("favicon.ico", pages.favicon),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),
     path("staff/dashboards/", include("fraud.dashboards.urls")),
@@ -32,4 +37,6 @@ urlpatterns = [
 ]
 
 handler400 = "issuer.kernel.api.server_errors.bad_request"
-handler500 = "issuer.kernel.api.server_errors.server_error"
+handler403 = "issuer.pages.permission_denied"
+handler404 = "issuer.pages.page_not_found"
+handler500 = "issuer.pages.server_error"

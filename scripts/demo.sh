@@ -24,26 +24,26 @@ if ! $PY manage.py shell -c "from fraud.selectors import model_version_active as
     $PY manage.py fraud_activate "$VERSION"
 fi
 
+LOGS=var/demo-logs
+mkdir -p "$LOGS"
+# Server and traffic write to files, so the block below stays the last thing
+# on the terminal; emails go to files too (EMAIL_FILE_PATH, default var/mail).
 $PY -m gunicorn issuer.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
-    --log-level warning &
+    --log-level warning >"$LOGS/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER $TRAFFIC 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 TRAFFIC=""
+trap 'kill $SERVER $TRAFFIC 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 30); do
     curl -fsS "http://127.0.0.1:${PORT}/healthz" >/dev/null 2>&1 && break
     sleep 1
 done
 
-echo
-echo "Staff admin:  http://127.0.0.1:${PORT}/admin/"
-echo "Dashboards:   http://127.0.0.1:${PORT}/staff/dashboards/"
-echo "Cardholders:  http://127.0.0.1:${PORT}/portal/"
-echo "API docs:     http://127.0.0.1:${PORT}/api/docs/"
-echo "Health:       http://127.0.0.1:${PORT}/healthz"
-echo "Live traffic: ${RATE} authorizations/s from the simulator (DEMO_TRAFFIC_RATE)"
 # --feedback: the simulator answers alerts, the demo analyst decides most
 # cases and missed fraud comes back as chargebacks: labels for the dashboards.
 $PY manage.py simulate --live --url "http://127.0.0.1:${PORT}" --rate "$RATE" --cards 50 \
-    --feedback --feedback-analyst analyst &
+    --feedback --feedback-analyst analyst >"$LOGS/traffic.log" 2>&1 &
 TRAFFIC=$!
+
+echo "Live traffic: ${RATE} authorizations/s from the simulator (DEMO_TRAFFIC_RATE)."
+$PY manage.py demo_summary --url "http://127.0.0.1:${PORT}" --logs "$LOGS/"
 wait $SERVER

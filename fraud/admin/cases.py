@@ -15,7 +15,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -45,7 +44,7 @@ from fraud.services.cases import (
 )
 from fraud.services.outcomes import review_case_close
 from issuer.kernel.admin import action_form_or_none, apply_each, html_table
-from issuer.kernel.errors import DomainError
+from issuer.kernel.errors import DomainError, MissingPermission
 from issuer.kernel.money import format_money
 
 ATTACHABLE = 20  # the card's latest transactions offered for attaching
@@ -522,7 +521,7 @@ class ReviewCaseAdmin(admin.ModelAdmin):
 
     def _claim_next(self, request: HttpRequest) -> HttpResponseBase:
         if not self.has_work_permission(request):
-            raise PermissionDenied
+            raise MissingPermission(WORK_PERMISSION, "You may not claim review cases.")
         try:
             case = review_case_claim_next(analyst=_staff(request))
         except DomainError as error:

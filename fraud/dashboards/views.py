@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.utils import timezone
 from fraud.dashboards import selectors
 from fraud.dashboards.arithmetic import Impact, ImpactCounts
 from fraud.dashboards.models import SINGLETON_PK, ImpactAssumptions
-from issuer.kernel.errors import InvalidInput
+from issuer.kernel.errors import InvalidInput, MissingPermission
 from issuer.kernel.money import CURRENCY_EXPONENTS, format_money
 
 VIEW_PERMISSION = "dashboards.view_dashboards"
@@ -34,7 +33,7 @@ PAGES = {
 
 def _window(request: HttpRequest) -> selectors.DashboardWindow:
     if not request.user.has_perm(VIEW_PERMISSION):
-        raise PermissionDenied("You may not view the dashboards.")
+        raise MissingPermission(VIEW_PERMISSION, "You may not view the dashboards.")
     return selectors.dashboard_window(key=request.GET.get("window"), now=timezone.now())
 
 

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class KernelConfig(AppConfig):
     name = "issuer.kernel"
     label = "kernel"
-    verbose_name = "Kernel"
+    verbose_name = "Audit trail"
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created

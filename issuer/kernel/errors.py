@@ -7,6 +7,8 @@ so a raised error means nothing changed.
 
 from typing import ClassVar
 
+from django.core.exceptions import PermissionDenied
+
 
 class DomainError(Exception):
     """A request that cannot be done as asked; nothing was changed."""
@@ -52,3 +54,12 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     status_code = 403
     default_code = "forbidden"
+
+
+class MissingPermission(PermissionDenied):
+    """A staff page refused for want of one permission ("app_label.codename");
+    the staff 403 page names the roles that hold it."""
+
+    def __init__(self, permission: str, message: str = "") -> None:
+        super().__init__(message or f"This needs the {permission} permission.")
+        self.permission = permission

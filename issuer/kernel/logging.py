@@ -43,3 +43,16 @@ class MaskCardNumbersFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = mask_card_numbers(record.exc_text)
         return True
+
+
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """Django logs a refused or missing page (403, 404, 4xx) with the
+    exception's traceback; keep its one line and drop the traceback, which
+    says nothing about a client's mistake. 5xx keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

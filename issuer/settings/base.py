@@ -3,6 +3,8 @@
 Every variable read here is documented in `.env.example`.
 """
 
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,27 @@ from csp import constants as csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+
+class _SetVariables(Mapping[str, str]):
+    """The process environment without its empty variables: `DATABASE_URL=`
+    (as `.env.example` writes it, in `.env` or in the shell) means unset, so
+    the setting's default applies instead of an empty value."""
+
+    def __getitem__(self, name: str) -> str:
+        value = os.environ[name]
+        if value == "":
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in os.environ.items() if value != "")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 env = environ.Env()
+env.ENVIRON = _SetVariables()  # type: ignore[assignment]
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -37,11 +59,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "django_filters",
-    "django_celery_beat",
+    "issuer.admin_apps.ScheduledTasksConfig",  # django_celery_beat
     "django_prometheus",
-    "axes",
+    "issuer.admin_apps.StaffLockoutsConfig",  # axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "issuer.admin_apps.StaffSecondFactorsConfig",  # django_otp's TOTP
     "issuer.kernel",
     "ledger",
     "accounts",
@@ -272,6 +294,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # A tag per resource, and every operation's summary and description:
+    # issuer/kernel/api/schema_docs.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "issuer.kernel.api.schema_docs.schema_docs_apply",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEndpointStatusEnum": "webhooks.models.WebhookEndpoint.Status",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
@@ -283,7 +311,12 @@ LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_pans": {"()": "issuer.kernel.logging.MaskCardNumbersFilter"}},
+    "filters": {
+        "mask_pans": {"()": "issuer.kernel.logging.MaskCardNumbersFilter"},
+        "client_errors_one_line": {
+            "()": "issuer.kernel.logging.ClientErrorsWithoutTraceback"
+        },
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -306,6 +339,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 403/404: one line each, no traceback.
+        "django.request": {"filters": ["client_errors_one_line"]},
+        "django.security": {"filters": ["client_errors_one_line"]},
         "axes": {"level": "WARNING"},
         "kombu.connection": {"level": "ERROR"},
         "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},

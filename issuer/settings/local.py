@@ -1,7 +1,7 @@
 """Local development and the zero-setup demo: SQLite, in-process tasks."""
 
 from issuer.settings.base import *  # noqa: F403
-from issuer.settings.base import env
+from issuer.settings.base import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-do-not-deploy")
@@ -30,3 +30,9 @@ WHITENOISE_USE_FINDERS = True
 # Local partners' test receivers run on this machine over plain HTTP.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=True)
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=True)
+
+# Emails (statements, alerts, password resets) as files, one per message,
+# not on the console where live demo traffic would bury everything else.
+if "EMAIL_URL" not in env:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(BASE_DIR / env("EMAIL_FILE_PATH", default="var/mail"))

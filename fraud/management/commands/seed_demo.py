@@ -10,9 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.demo import demo_credit_queue_seed, demo_staff_seed
+from accounts.models import User
 from accounts.services.billing import billing_batch_run
 from cards.demo import demo_cardholders_seed, demo_partner_seed, demo_product_seed
 from cards.demo_disputes import demo_disputes_seed
+from fraud.demo_rules import demo_rules_seed
+from fraud.models import Rule
 
 
 class Command(BaseCommand):
@@ -23,8 +26,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo runs only with SANDBOX=on.")
         self.stdout.write(
             "Staff logins (admin at /admin/; the code is the login's current TOTP"
-            " code: `python manage.py staff_totp_code USERNAME`, or add the"
-            " secret to an authenticator app):"
+            " code: `.venv/bin/python manage.py staff_totp_code USERNAME`, or add"
+            " the secret to an authenticator app):"
         )
         for staff in demo_staff_seed():
             self.stdout.write(
@@ -52,3 +55,8 @@ class Command(BaseCommand):
         disputes = demo_disputes_seed()
         if disputes:
             self.stdout.write(f"Disputes: {disputes} filed.")
+        supervisor = User.objects.filter(username="supervisor").first()
+        demo_rules_seed(created_by=supervisor)
+        active = Rule.objects.filter(mode=Rule.Mode.ACTIVE).count()
+        shadow = Rule.objects.filter(mode=Rule.Mode.SHADOW).count()
+        self.stdout.write(f"Fraud rules: {active} active, {shadow} in shadow.")

@@ -177,3 +177,91 @@ def test_env_example_documents_every_variable_the_settings_read():
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_source))
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.MULTILINE))
     assert read - listed == set()
+
+
+def _env_example_values() -> dict[str, str]:
+    """The variables `.env.example` sets (not the commented ones)."""
+    example = (ROOT / ".env.example").read_text()
+    return dict(re.findall(r"^([A-Z_]+)=(.*)$", example, flags=re.MULTILINE))
+
+
+def test_a_copied_env_example_runs_manage_py_locally_in_the_sandbox():
+    """Given only .env.example's values (empty ones included) in the
+    environment, as a copied `.env` gives them, when manage.py runs, then it
+    starts on SQLite with sandbox and debug on and emails going to files."""
+    values = _env_example_values()
+    assert values["DATABASE_URL"] == ""
+    listed = set(
+        re.findall(
+            r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), flags=re.MULTILINE
+        )
+    )
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in listed and name != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(values)
+    show = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.SANDBOX, s.DEBUG,"
+        " s.EMAIL_BACKEND.rsplit('.', 2)[1], s.CELERY_TASK_ALWAYS_EAGER,"
+        " s.WEBHOOK_ALLOW_HTTP)"
+    )
+
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    shown = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", show],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert check.returncode == 0, check.stderr
+    assert shown.stdout.splitlines()[-1].split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "True",
+        "filebased",
+        "True",
+        "True",
+    ], shown.stderr
+
+
+def test_an_empty_variable_means_unset():
+    """`DATABASE_URL=` in the environment gives the default, not an error."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": "",
+        "SANDBOX": "",
+        "DJANGO_SETTINGS_MODULE": "issuer.settings.local",
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings as s;"
+            "print(s.DATABASES['default']['ENGINE'], s.SANDBOX)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert shown.stdout.splitlines()[-1].split() == [
+        "django.db.backends.sqlite3",
+        "True",
+    ], shown.stderr
