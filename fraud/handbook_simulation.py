@@ -137,8 +137,12 @@ def _genuine_transactions(
     )
     pick = np.floor(rng.random(len(customer)) * reach[customer]).astype(np.int64)
     offsets = np.concatenate(([0], np.cumsum(reach)))
-    flat = np.concatenate(profiles.reachable) if len(profiles.reachable) else []
-    terminal = np.asarray(flat, dtype=np.int64)[offsets[customer] + pick]
+    flat = (
+        np.concatenate(profiles.reachable)
+        if len(profiles.reachable)
+        else np.zeros(0, dtype=np.int64)
+    )
+    terminal = flat.astype(np.int64)[offsets[customer] + pick]
     order = np.lexsort((customer, seconds, day))
     return pd.DataFrame(
         {

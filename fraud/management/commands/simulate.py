@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from fraud.handbook_simulation import HandbookConfig, handbook_to_path
 from fraud.live_feedback import LiveFeedback
-from fraud.live_traffic import TrafficStats, live_traffic_start
+from fraud.live_traffic import FRAUD_MIXES, TrafficStats, live_traffic_start
 from fraud.simulation import SimulationConfig, simulate_to_path
 
 
@@ -35,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, help="CSV or .gz (history mode)")
         parser.add_argument("--live", action="store_true", help="Send live traffic.")
         parser.add_argument("--url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--fraud-mix",
+            choices=sorted(FRAUD_MIXES),
+            default="demo",
+            help="Live: 'demo' starts fraud incidents often enough to show every "
+            "scenario within minutes; 'realistic' uses the history's rates.",
+        )
         parser.add_argument("--rate", type=float, default=2.0, help="Per second.")
         parser.add_argument(
             "--duration", type=float, help="Seconds (default: forever)."
@@ -83,15 +90,15 @@ class Command(BaseCommand):
             raise CommandError("Give --output FILE, or --live.")
         book = HandbookConfig()
         is_handbook = options["profile"] == "handbook"
-        defaults = {
-            "days": book.days if is_handbook else SimulationConfig.days,
-            "cards": book.customers if is_handbook else SimulationConfig.cards,
-            "start": book.start if is_handbook else SimulationConfig.start,
-        }
-        days, cards, start = (
-            defaults[name] if options[name] is None else options[name]
-            for name in ("days", "cards", "start")
-        )
+        days: int = options["days"]
+        cards: int = options["cards"]
+        start: date = options["start"]
+        if days is None:
+            days = book.days if is_handbook else SimulationConfig.days
+        if cards is None:
+            cards = book.customers if is_handbook else SimulationConfig.cards
+        if start is None:
+            start = book.start if is_handbook else SimulationConfig.start
         if days < 1 or cards < 1 or options["terminals"] < 1:
             raise CommandError("--days, --cards and --terminals must be at least 1.")
         if is_handbook:
@@ -140,6 +147,7 @@ class Command(BaseCommand):
             duration=options["duration"],
             seed=options["seed"],
             feedback=feedback,
+            fraud_mix=options["fraud_mix"],
         )
         self.stdout.write(
             f"sending {options['rate']}/s to {options['url']} (Ctrl-C stops)"
