@@ -25,7 +25,9 @@ small form (fraud/tests/test_quality_bench.py) so the script cannot rot.
 
 import argparse
 import csv
+import json
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -291,8 +293,13 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run(protocol: Protocol, seeds: tuple[int, ...]) -> dict[str, Any]:
     """The handbook protocol on every seed, in the current database."""
+    runs = []
     with tempfile.TemporaryDirectory() as folder:
-        runs = [_seed_run(protocol, seed, Path(folder)) for seed in seeds]
+        for seed in seeds:
+            runs.append(_seed_run(protocol, seed, Path(folder)))
+            # Each seed's figures as soon as they exist (a long run can be
+            # cut short and its seeds merged with `summarise`).
+            print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
     return {
         "benchmark": "fraud_quality",
         "generator": "handbook",
