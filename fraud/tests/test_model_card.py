@@ -102,3 +102,20 @@ def test_the_admin_shows_the_model_card(admin_client, refit_version):
     assert "28000 transactions, 240 frauds known" in page
     assert "<td>High</td><td>0.5000</td><td>42.5</td><td>0.55</td>" in page
     assert "<code>amount</code>: amount in major units" in page
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"refit_to": date(2026, 1, 1)},  # before refit_from
+        {"refit_to": None},  # half a window
+    ],
+)
+def test_the_database_refuses_a_refit_window_out_of_order(refit_version, change):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(pk=refit_version.pk).update(**change)
+
+    refit_version.refresh_from_db()
+    assert refit_version.refit_to == date(2026, 2, 5)
