@@ -125,6 +125,12 @@ class ModelVersion(models.Model):
     validation_from = models.DateField()
     validation_to = models.DateField()
     label_delay_days = models.PositiveSmallIntegerField()
+    # Select-then-refit (`fraud_train --as-of`): train/validation above are
+    # the most recent selection fold; the deployed model was refit on
+    # [refit_from, refit_to] with the labels known at labels_as_of.
+    refit_from = models.DateField(null=True, blank=True)
+    refit_to = models.DateField(null=True, blank=True)
+    labels_as_of = models.DateTimeField(null=True, blank=True)
     metrics = models.JSONField(default=dict)
     tier_thresholds = models.JSONField(default=dict)
     status = models.CharField(
@@ -155,6 +161,15 @@ class ModelVersion(models.Model):
                 & Q(train_to__lt=models.F("validation_from"))
                 & Q(validation_from__lte=models.F("validation_to")),
                 name="fraud_modelversion_windows_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(refit_from__isnull=True) & Q(refit_to__isnull=True))
+                | (
+                    Q(refit_from__isnull=False)
+                    & Q(refit_to__isnull=False)
+                    & Q(refit_from__lte=models.F("refit_to"))
+                ),
+                name="fraud_modelversion_refit_window_ordered",
             ),
         ]
 

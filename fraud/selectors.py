@@ -271,3 +271,65 @@ def authorizations_unscored(
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+METRIC_NAMES = ("auc_roc", "average_precision", "card_precision_at_100")
+
+
+def model_version_card(*, version: ModelVersion) -> dict[str, object]:
+    """The model card of a version: what it learnt from, how it was chosen,
+    how it did, and what its tiers are expected to cost."""
+    from fraud.scoring.features import FEATURES
+
+    metrics = version.metrics or {}
+    meanings = {feature.name: feature.meaning for feature in FEATURES}
+    selection = metrics.get("selection") or {}
+    refit = metrics.get("refit")
+    tiers = metrics.get("tiers", {})
+    return {
+        "kind": version.kind,
+        "status": version.get_status_display(),
+        "is_refit": version.refit_from is not None,
+        "data_window": (
+            (version.refit_from, version.refit_to)
+            if version.refit_from is not None
+            else (version.train_from, version.train_to)
+        ),
+        "labels_as_of": version.labels_as_of or metrics.get("labels_as_of"),
+        "label_delay_days": version.label_delay_days,
+        "validation_window": (version.validation_from, version.validation_to),
+        "features": [(name, meanings.get(name, "")) for name in version.feature_names],
+        "chosen": metrics.get("chosen", version.kind),
+        "candidates": [
+            (kind, [figures.get(name) for name in METRIC_NAMES])
+            for kind, figures in (
+                selection.get("mean") or metrics.get("candidates") or {}
+            ).items()
+        ],
+        "folds": [
+            {
+                "train": fold["train"],
+                "labels_as_of": fold["labels_as_of"][:10],
+                "validation": fold["validation"],
+                "rows": fold.get("validation_rows"),
+                "frauds": fold.get("validation_frauds"),
+                "figures": [
+                    (kind, [figures.get(name) for name in METRIC_NAMES])
+                    for kind, figures in fold.get("candidates", {}).items()
+                ],
+            }
+            for fold in selection.get("folds", [])
+        ],
+        "refit": refit,
+        "tiers": [
+            {
+                "tier": tier,
+                "threshold": threshold,
+                "per_day": tiers.get(tier, {}).get("per_day"),
+                "precision": tiers.get(tier, {}).get("precision"),
+                "recall": tiers.get(tier, {}).get("recall"),
+            }
+            for tier, threshold in version.tier_thresholds.items()
+        ],
+        "serving_latency_us": metrics.get("serving_latency_us"),
+    }

@@ -3,11 +3,13 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from fraud.models import (
     ModelVersion,
 )
-from fraud.selectors import scoring_model_load
+from fraud.selectors import model_version_card, scoring_model_load
 from fraud.services.registry import model_version_activate
 from issuer.kernel.errors import DomainError
 
@@ -25,8 +27,17 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "activated_at",
     )
     list_filter = ("status", "kind")
-    readonly_fields = [field.name for field in ModelVersion._meta.fields]
+    readonly_fields = ["model_card", *(f.name for f in ModelVersion._meta.fields)]
     actions = ["activate"]
+
+    @admin.display(description="Model card")
+    def model_card(self, version: ModelVersion) -> SafeString:
+        return SafeString(
+            render_to_string(
+                "admin/fraud/modelversion/model_card.html",
+                {"card": model_version_card(version=version)},
+            )
+        )
 
     @admin.display(description="Validation AP")
     def validation_ap(self, version: ModelVersion) -> object:

@@ -405,6 +405,21 @@ def _version_json(version: ModelVersion) -> dict[str, Any]:
         "kind": version.kind,
         "status": version.status,
         "thresholds": version.tier_thresholds,
+        "expected": expected_tier_volumes(version=version),
+    }
+
+
+def expected_tier_volumes(*, version: ModelVersion) -> dict[str, dict[str, float]]:
+    """Per tier, what training expects at or above its threshold: transactions
+    a day and the precision there (on the most recent validation window)."""
+    report = version.metrics.get("tiers", {})
+    return {
+        tier: {
+            "per_day": figures["per_day"],
+            "precision": figures.get("precision", 0.0),
+        }
+        for tier, figures in report.items()
+        if "per_day" in figures
     }
 
 

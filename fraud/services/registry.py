@@ -5,7 +5,7 @@ import io
 import os
 import tempfile
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +58,15 @@ def model_version_register(
     validation_to: date,
     label_delay_days: int,
     metrics: dict[str, Any],
+    refit_from: date | None = None,
+    refit_to: date | None = None,
+    labels_as_of: datetime | None = None,
 ) -> ModelVersion:
-    """Save the artifact and register it as a draft version."""
+    """Save the artifact and register it as a draft version.
+
+    A refit model (select-then-refit) also records the refit's data window
+    and when its labels were read; train/validation are then its most
+    recent selection fold."""
     missing = {MEDIUM, HIGH, CRITICAL} - set(model.tier_thresholds)
     if missing:
         raise InvalidInput.for_field(
@@ -78,6 +85,9 @@ def model_version_register(
         validation_from=validation_from,
         validation_to=validation_to,
         label_delay_days=label_delay_days,
+        refit_from=refit_from,
+        refit_to=refit_to,
+        labels_as_of=labels_as_of,
         metrics=metrics,
         tier_thresholds={
             tier: model.tier_thresholds[tier] for tier in (MEDIUM, HIGH, CRITICAL)

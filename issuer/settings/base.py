@@ -442,6 +442,21 @@ OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30.0)
 # Seconds between the staff dashboards' refreshes of their charts.
 DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=10)
 
+# Fraud tiers (fraud.services.training.tier_policy): fraud_train sets the
+# High threshold so that High and Critical (each opens a review case) fit
+# the analysts' daily review capacity, and every tier reaches its precision
+# target, both measured on the most recent validation window. Capacity per
+# program: "Program A=40,Program B=20" (cases a day; the issuer-wide figure
+# is their sum); otherwise FRAUD_REVIEW_CAPACITY_PER_DAY.
+FRAUD_REVIEW_CAPACITY_PER_DAY = env.float("FRAUD_REVIEW_CAPACITY_PER_DAY", default=50.0)
+FRAUD_REVIEW_CAPACITY_BY_PROGRAM = {
+    name: float(value)
+    for name, value in env.dict("FRAUD_REVIEW_CAPACITY_BY_PROGRAM", default={}).items()
+}
+FRAUD_TIER_PRECISION_MEDIUM = env.float("FRAUD_TIER_PRECISION_MEDIUM", default=0.10)
+FRAUD_TIER_PRECISION_HIGH = env.float("FRAUD_TIER_PRECISION_HIGH", default=0.50)
+FRAUD_TIER_PRECISION_CRITICAL = env.float("FRAUD_TIER_PRECISION_CRITICAL", default=0.90)
+
 # Disputes (cards.services.disputes): a cardholder may dispute a cleared
 # transaction up to DISPUTE_FILING_DAYS after the day it cleared (UTC). Staff
 # must submit it to the network within DISPUTE_SUBMISSION_DAYS of filing and

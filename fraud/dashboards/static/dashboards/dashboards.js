@@ -203,12 +203,21 @@
       { spanGaps: true, pointRadius: 4 }));
   }
 
+  function expectedAt(version, tier) {
+    /* What training expected at or above the tier: per day, and its precision. */
+    const expected = (version.expected || {})[tier];
+    if (!expected) {
+      return "";
+    }
+    return "; expected " + Number(expected.per_day.toPrecision(3)) + "/day at " + percent(expected.precision);
+  }
+
   function atTier(version, tier) {
     const point = version.at_thresholds.find((item) => item.tier === tier);
     if (!point) {
-      return "–";
+      return "–" + expectedAt(version, tier);
     }
-    return percent(point.precision) + " / " + percent(point.recall) + " (≥ " + Number(point.threshold.toPrecision(3)) + ", " + point.flagged + " flagged)";
+    return percent(point.precision) + " / " + percent(point.recall) + " (≥ " + Number(point.threshold.toPrecision(3)) + ", " + point.flagged + " flagged" + expectedAt(version, tier) + ")";
   }
 
   function models(data) {
