@@ -20,7 +20,7 @@ if ! $PY manage.py shell -c "from fraud.selectors import model_version_active as
     echo "Training the first fraud model on simulated history (about a minute)..."
     [ -f "$HISTORY" ] || $PY manage.py simulate --output "$HISTORY" --days 28 --cards 1500 --seed 7
     $PY manage.py import_transactions "$HISTORY"
-    VERSION=$($PY manage.py fraud_train --train-from 2026-01-01 --train-to 2026-01-14 | tail -n 1)
+    VERSION=$($PY manage.py fraud_train --as-of 2026-01-28 | tail -n 1)
     $PY manage.py fraud_activate "$VERSION"
 fi
 
