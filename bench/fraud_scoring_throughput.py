@@ -237,7 +237,7 @@ def main() -> None:
     arguments = parser.parse_args()
     rng = random.Random(42)
     tiny_model_activate()
-    cards = list(sandbox_cards_issue(count=CARDS, limit=10**12))
+    cards = list(sandbox_cards_issue(count=CARDS, limit=10**11))
     seed_history(cards, rng)
     batched = batched_throughput(cards, arguments.authorizations, rng)
     live = latency(
