@@ -163,7 +163,7 @@ def start_worker(concurrency: int) -> subprocess.Popen[bytes]:
         env=env,
         concurrency=concurrency,
     )
-    if workers_ready(app.control, 1, timeout=30):
+    if workers_ready(app.control, 1, timeout=120):  # slow on a loaded machine
         return worker
     worker.terminate()
     raise RuntimeError("the Celery worker did not start")

@@ -217,6 +217,7 @@ def test_an_authorization_committed_out_of_order_is_scored_once(
 
     assert template.pk < a.pk < b.pk < c.pk
     assert b_committed_first
+    assert FraudScore.objects.filter(authorization=a).count() == 1
     assert (b_stored, c_stored, a_stored) == (1, 1, 1)
     assert redelivered == [0, 0, 0]
     assert sorted(
