@@ -26,7 +26,7 @@ from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 from ledger.models import LedgerAccount, Posting  # noqa: E402
 from ledger.verification import ledger_breaches  # noqa: E402
 
-BIG_LIMIT = 10**12
+BIG_LIMIT = 10**11  # within the largest credit limit accounts accept
 
 
 def main() -> None:

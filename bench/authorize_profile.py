@@ -34,7 +34,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from accounts.services.partners import partner_create  # noqa: E402
 from cards.services.sandbox import sandbox_cards_issue  # noqa: E402
 
-BIG_LIMIT = 10**12
+BIG_LIMIT = 10**11  # within the largest credit limit accounts accept
 
 
 class DatabaseClock:

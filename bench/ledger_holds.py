@@ -39,7 +39,7 @@ from accounts.services.credit_accounts import (  # noqa: E402
 from ledger.models import LedgerAccount, LedgerBalance  # noqa: E402
 from ledger.services.holds import hold_post  # noqa: E402
 
-BIG_LIMIT = 10**12
+BIG_LIMIT = 10**11  # within the largest credit limit accounts accept
 
 
 def open_accounts(count: int) -> list[CreditAccount]:

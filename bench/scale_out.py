@@ -83,7 +83,7 @@ from issuer.kernel.models import OutboxEvent  # noqa: E402
 
 QUEUES = ("default", "fraud", "credit", "webhooks")
 FIRST_PORT = 8771
-BIG_LIMIT = 10**12
+BIG_LIMIT = 10**11  # within the largest credit limit accounts accept
 
 
 @dataclass(frozen=True)

@@ -260,17 +260,30 @@ def authorization_fraud_score(*, authorization: Authorization) -> FraudScore | N
 
 
 def authorizations_unscored(
-    *, version: ModelVersion, since: datetime, limit: int
+    *, version: ModelVersion, from_pk: int, limit: int
 ) -> list[int]:
-    """Ids of authorizations made since `since` that `version` has not scored,
-    oldest first (the backlog a scoring worker can catch up on in one batch)."""
-    scored = FraudScore.objects.filter(model_version=version).values("authorization_id")
-    return list(
-        Authorization.objects.filter(created_at__gte=since)
-        .exclude(pk__in=scored)
-        .order_by("created_at")
+    """Ids `version` has not scored among the `limit` authorizations from pk
+    `from_pk` on, in pk order (the backlog a scoring worker can catch up on in
+    one batch).
+
+    Two key-range reads bounded by `limit`: the cost follows the backlog, not
+    the number of authorizations scored already. Not a cursor: an
+    authorization committed out of order (a lower pk made visible later) is
+    left to the delivery of its own outbox event, which always scores it.
+    """
+    following = list(
+        Authorization.objects.filter(pk__gte=from_pk)
+        .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+    if not following:
+        return []
+    scored = set(
+        FraudScore.objects.filter(
+            model_version=version, authorization_id__in=following
+        ).values_list("authorization_id", flat=True)
+    )
+    return [pk for pk in following if pk not in scored]
 
 
 METRIC_NAMES = ("auc_roc", "average_precision", "card_precision_at_100")

@@ -42,9 +42,9 @@ from fraud.services.live import UNKNOWN_CARD
 from fraud.services.rules import ACTION_KINDS
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
-# How far back a scoring task looks for other unscored authorizations, and
-# how many it takes at once when the queue is behind.
-BACKLOG_WINDOW = timedelta(minutes=2)
+# How many authorizations, from a pass's oldest unscored one on, a scoring
+# task examines for others still waiting (what it catches up on at once when
+# the queue is behind).
 BACKLOG_LIMIT = 2_000
 
 
@@ -87,7 +87,16 @@ def _history_values(row: tuple) -> tuple:
 
 def authorizations_backlog(*, authorizations: Sequence[Authorization]) -> list[int]:
     """The given authorizations the active version has not scored, plus the
-    rest of its backlog; empty when all of them are scored already."""
+    unscored ones among the next BACKLOG_LIMIT authorizations (by pk); empty
+    when all the given ones are scored already.
+
+    The given ones are always included, so every authorization is scored by
+    the delivery of its own outbox event at the latest (at-least-once relay,
+    sweeper included); the look-ahead only saves later passes their work.
+    Nothing is derived from a window or a cursor, so an authorization whose
+    lower pk commits after a higher one cannot be skipped, and the look-up's
+    cost does not grow with the authorizations already scored.
+    """
     versions = list(model_versions_scoring())
     active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
     if active is None or not authorizations:
@@ -101,8 +110,9 @@ def authorizations_backlog(*, authorizations: Sequence[Authorization]) -> list[i
     unscored = ids - scored
     if not unscored:
         return []
-    since = min(a.created_at for a in authorizations) - BACKLOG_WINDOW
-    waiting = authorizations_unscored(version=active, since=since, limit=BACKLOG_LIMIT)
+    waiting = authorizations_unscored(
+        version=active, from_pk=min(unscored), limit=BACKLOG_LIMIT
+    )
     return sorted(set(waiting) | unscored)
 
 

@@ -67,9 +67,9 @@ def test_a_batch_scores_like_the_online_path_and_acts_once(active_model, test_ca
 def test_a_scoring_task_that_is_behind_scores_the_backlog_at_once(
     active_model, test_card
 ):
-    """Given three authorizations not scored yet, when the last one's event
-    arrives, then its task scores all three; the other two events' tasks
-    then find their scores and store nothing."""
+    """Given three authorizations not scored yet, when the oldest one's event
+    arrives (queues deliver in order), then its task scores all three; the
+    other two events' tasks then find their scores and store nothing."""
     from fraud.tasks import score_authorization_event
     from issuer.kernel.models import OutboxEvent
 
@@ -79,8 +79,8 @@ def test_a_scoring_task_that_is_behind_scores_the_backlog_at_once(
         for a in authorizations
     ]
 
-    first = score_authorization_event.delay(events[2].pk).get()
-    later = [score_authorization_event.delay(e.pk).get() for e in events[:2]]
+    first = score_authorization_event.delay(events[0].pk).get()
+    later = [score_authorization_event.delay(e.pk).get() for e in events[1:]]
 
     assert first == 3
     assert FraudScore.objects.filter(model_version=active_model).count() == 3
