@@ -273,6 +273,9 @@ def authorizations_unscored(
     """
     following = list(
         Authorization.objects.filter(pk__gte=from_pk)
+        # One its card program is still deciding is scored after its final
+        # event, never as the approval it may not become.
+        .exclude(status=Authorization.Status.PENDING)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

@@ -343,7 +343,9 @@ def _close(state: _State, day: date) -> BillingResult:
         balance=new_balance, apr_bps=locked.apr_bps, terms=terms
     )
     three_years = payoff_in_three_years(balance=new_balance, apr_bps=locked.apr_bps)
-    pending = credit_account_balance(account=locked).pending
+    balance_now = credit_account_balance(account=locked)
+    # Holds and payments still in their return window are not spendable.
+    pending = balance_now.pending + balance_now.pending_credits
     statement = Statement.objects.create(
         account=locked,
         currency=locked.currency,

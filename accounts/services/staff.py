@@ -61,10 +61,13 @@ def _role_names(user: User) -> set[str]:
 def staff_may_manage(*, actor: User, user: User) -> bool:
     """Whether `actor` may change `user`'s account at all: never their own
     access, never a superuser's (unless a superuser), and only a member
-    whose every role `actor` could have granted."""
+    whose every role `actor` could have granted. Permissions given to the
+    person directly (not through a role) are a superuser's to manage."""
     if actor.is_superuser:
         return True
     if user.pk == actor.pk or user.is_superuser:
+        return False
+    if user.user_permissions.exists():
         return False
     return _role_names(user) <= staff_roles_grantable(actor=actor)
 

@@ -165,3 +165,20 @@ def test_own_access_fields_are_read_only_on_ones_own_admin_page(staff_client):
         assert 'name="groups"' not in html
         assert 'name="is_superuser"' not in html
         assert 'name="is_staff"' not in html
+
+
+def test_a_member_with_permissions_of_their_own_is_a_superusers_to_reset():
+    """Direct permissions (a superuser's grant, outside every role) are not
+    what an access administrator could grant: no reset of that member."""
+    from django.contrib.auth.models import Permission
+
+    actor = _staff("actor", ACCESS_ADMIN)
+    member = _staff("member", SUPPORT_AGENT)
+    member.user_permissions.add(Permission.objects.get(codename="lift_card_block"))
+    staff_device(member)
+
+    with pytest.raises(Forbidden):
+        staff_password_reset(actor=actor, user=member, password=NEW_PASSWORD)
+
+    member.refresh_from_db()
+    assert not member.check_password(NEW_PASSWORD)

@@ -373,6 +373,7 @@ def authorization_decide(
     public_id = uuid.uuid4()
     card = _card_for(request.pan)
     decline: Decline | None = None
+    is_failure_count_reset = False
     if card is None:
         decline = DECLINES["unknown_card"]
     else:
@@ -381,8 +382,9 @@ def authorization_decide(
             decline, verification = _verification_decline(card, request, now)
             if verification == Verification.FAILED:
                 decline = _failure_count(card, decline=decline)
-            elif verification == Verification.PASSED and card.verification_failures:
-                Card.objects.filter(pk=card.pk).update(verification_failures=0)
+            is_failure_count_reset = bool(
+                verification == Verification.PASSED and card.verification_failures
+            )
         if decline is None:
             decline = _static_controls_decline(card, request)
 
@@ -415,6 +417,12 @@ def authorization_decide(
                     at=now,
                 )
 
+    if is_failure_count_reset and card is not None:
+        # After the account lock, never before it (lock_objects' order: the
+        # account, then the card); a card blocked meanwhile keeps its count.
+        Card.objects.filter(pk=card.pk, status=Card.Status.ACTIVE).update(
+            verification_failures=0
+        )
     # The program decides last, outside this transaction (realtime_decisions).
     program = program_target_for(account_id=card.account_id) if hold and card else None
     authorization = Authorization.objects.create(

@@ -47,6 +47,7 @@ from issuer.kernel.errors import Forbidden, InvalidInput
 from issuer.kernel.models import AuditEvent
 from issuer.kernel.money import validate_amount
 from issuer.kernel.outbox import event_publish
+from ledger.lock_objects import hold_lock
 from ledger.models import LedgerHold
 from ledger.services.entries import credit, debit, entry_post
 from ledger.services.holds import hold_expire, hold_post, hold_void
@@ -88,7 +89,10 @@ def capture_ceiling(*, authorization: Authorization, product: CardProduct) -> in
         if authorization.mcc in product.over_capture_mccs
         else product.over_capture_tolerance_bps
     )
-    return authorization.amount + authorization.amount * bps // 10_000
+    # A partial approval (the card program approved less) bounds captures
+    # by what was approved, not by what was asked.
+    base = authorization.approved_amount or authorization.amount
+    return base + base * bps // 10_000
 
 
 def _is_capturable(hold: LedgerHold, now: datetime.datetime) -> bool:
@@ -149,7 +153,8 @@ def authorization_capture(
         room = max(ceiling - locked.captured_amount, 0)
         message = (
             f"At most {room} more can be captured: the authorization's "
-            f"{locked.amount} plus the product's over-capture tolerance."
+            f"{locked.approved_amount or locked.amount} plus the product's "
+            "over-capture tolerance."
         )
         raise InvalidInput(
             message, code="over_capture_tolerance", fields={"amount": [message]}
@@ -493,33 +498,47 @@ def refund_create(
 
 
 def stale_holds_expire(*, now: datetime.datetime | None = None) -> int:
-    """Expire pending holds past their expiry, in batches; return how many."""
+    """Expire pending holds past their expiry, in batches; return how many.
+
+    A hold whose authorization still awaits its card program's decision is
+    left to that decision (or to the stale-decision sweeper's default): only
+    one of the two may release it."""
     now = now or timezone.now()
+    awaiting_program = Authorization.objects.filter(
+        status=Authorization.Status.PENDING, hold__isnull=False
+    ).values("hold_id")
     expired = 0
     while True:
         batch = list(
             LedgerHold.objects.filter(
                 status=LedgerHold.Status.PENDING, expires_at__lte=now
             )
+            .exclude(pk__in=awaiting_program)
             .order_by("pk")
             .values_list("pk", flat=True)[:EXPIRY_BATCH]
         )
         if not batch:
             return expired
         for hold in LedgerHold.objects.filter(pk__in=batch):
-            _expire_one(hold)
-            expired += 1
+            expired += _expire_one(hold)
 
 
 @atomic_with_retry
-def _expire_one(hold: LedgerHold) -> None:
+def _expire_one(hold: LedgerHold) -> bool:
     """Expire one hold; its authorization shows the release as reversed and
-    stops counting it, under the account lock like every other release."""
+    stops counting it, under the account lock like every other release.
+
+    The hold is re-read under its lock: one a parallel sweep or a forced
+    capture expired meanwhile (or that was voided or posted) is left alone,
+    so a release is counted off the windows once only."""
     authorization = (
         Authorization.objects.select_related("card").filter(hold=hold).first()
     )
     if authorization is not None and authorization.account_id is not None:
         credit_account_lock(account_id=authorization.account_id)
+    (hold,) = hold_lock(hold_ids=[hold.pk])
+    if hold.status != LedgerHold.Status.PENDING:
+        return False
     release = hold_expire(hold=hold, idempotency_key=f"expiry:{hold.public_id}")
     if authorization is not None:
         Authorization.objects.filter(pk=authorization.pk).update(
@@ -528,3 +547,4 @@ def _expire_one(hold: LedgerHold) -> None:
         authorization.reversed_amount += release.amount
         _uncount(authorization, release.amount)
         _publish_released(authorization, "authorization.expired", release.amount)
+    return True

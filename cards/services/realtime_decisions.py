@@ -306,10 +306,14 @@ def realtime_decisions_resolve_stale(*, now: datetime.datetime | None = None) ->
         .values_list("pk", flat=True)[:500]
     )
     for authorization_id in stale:
-        authorization = authorization_decision_finalize(
-            authorization_id=authorization_id,
-            answer=ProgramAnswer(decision="timeout", latency_ms=0),
-        )
+        try:
+            authorization = authorization_decision_finalize(
+                authorization_id=authorization_id,
+                answer=ProgramAnswer(decision="timeout", latency_ms=0),
+            )
+        except Exception:  # one that cannot finish must not hold up the rest
+            logger.exception("authorization %s could not be resolved", authorization_id)
+            continue
         logger.warning(
             "authorization %s resolved by its program's default: %s",
             authorization.public_id,

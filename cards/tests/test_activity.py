@@ -22,6 +22,7 @@ from cards.services.clearing import (
 )
 from cards.tests.conftest import authorization_request
 from issuer.kernel.models import OutboxEvent
+from ledger.models import LedgerHold
 from ledger.verification import ledger_breaches
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +175,26 @@ def test_an_expired_hold_stops_counting_and_shows_as_reversed(test_card):
     assert _counters(test_card) == _all_buckets(1, 500)
     assert OutboxEvent.objects.filter(type="authorization.expired").count() == 1
     assert _authorize(test_card, 2_000).status == "approved"
+    assert list(ledger_breaches()) == []
+
+
+def test_a_hold_expired_twice_is_released_once(test_card):
+    """Two sweeps holding the same stale hold (or a sweep and a forced
+    capture): the second finds it expired under its lock and releases
+    nothing more, so other approvals keep counting."""
+    from cards.services.clearing import _expire_one
+
+    first = _authorize(test_card, 2_000)
+    other = _authorize(test_card, 300)
+    hold = LedgerHold.objects.get(pk=first.hold_id)
+
+    assert _expire_one(hold) is True
+    assert _expire_one(hold) is False  # the stale copy a racing sweep holds
+
+    stored = Authorization.objects.get(pk=first.pk)
+    assert stored.reversed_amount == 2_000
+    assert _counters(test_card) == _all_buckets(2, other.amount)
+    assert OutboxEvent.objects.filter(type="authorization.expired").count() == 1
     assert list(ledger_breaches()) == []
 
 

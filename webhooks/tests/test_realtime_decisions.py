@@ -14,10 +14,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import Partner, Scope
 from accounts.selectors import credit_account_balance
-from cards.models import ActivityCounter, Authorization
+from cards.models import ActivityCounter, Authorization, Capture
 from cards.services.authorizations import authorization_create, authorization_decide
+from cards.services.clearing import authorization_capture
 from cards.services.realtime_decisions import realtime_decisions_resolve_stale
 from cards.tests.conftest import authorization_body, authorization_request
+from issuer.kernel.errors import InvalidInput
 from issuer.kernel.models import OutboxEvent
 from webhooks.models import AuthorizationDecisionEndpoint
 from webhooks.services.decisions import decision_endpoint_put
@@ -199,6 +201,25 @@ def test_the_program_approves_a_lower_amount(receiver, program, acquirer):
         600,
         400,
     )
+
+
+def test_a_partial_approval_bounds_captures_by_what_was_approved(
+    receiver, program, acquirer
+):
+    """Approved 600 of 1,000: a capture of the 1,000 asked for is refused
+    (above 600 and its tolerance), and nothing is posted; 600 captures."""
+    _register(program, receiver.url)
+    receiver.script(("json", 0, 200, {"decision": "approve", "amount": 600}))
+    body = _authorize(acquirer, program, 1_000).json()
+    authorization = Authorization.objects.get(public_id=body["id"])
+
+    with pytest.raises(InvalidInput) as refused:
+        authorization_capture(authorization=authorization, amount=1_000)
+
+    assert refused.value.code == "over_capture_tolerance"
+    assert Capture.objects.filter(authorization=authorization).count() == 0
+    authorization_capture(authorization=authorization, amount=600)
+    assert Capture.objects.filter(authorization=authorization).count() == 1
 
 
 def test_a_slow_program_gets_the_default_within_the_budget(receiver, program, acquirer):
