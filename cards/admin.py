@@ -381,11 +381,8 @@ class AuthorizationAdmin(ReadOnlyAdmin):
         "reversed_amount",
         "currency",
         "merchant_name",
-        "mcc",
-        "merchant_country",
-        "channel",
         "card_link",
-    )
+    )  # merchant category, country and channel: on the change page (1366 px)
     list_filter = (
         "status",
         "response_code",

@@ -18,6 +18,7 @@ NEXT_STEPS = {
     "expired": "This card has expired: pay with your new card.",
     "expiry_mismatch": "Check the expiry date you gave the merchant.",
     "cvv": "Check the 3-digit security code on the back of the card.",
+    "cvv_missing": "Online, give the merchant the card's 3-digit security code.",
     "currency": "Pay in your card's currency, or with another card.",
     "per_transaction": (
         "Raise the per-purchase limit in the card's spending controls, "

@@ -53,6 +53,7 @@ class DecisionEndpointApi(APIView):
     delete the program's authorization-decision endpoint."""
 
     required_scope = Scope.WEBHOOKS
+    names_the_callers_object = True  # 404 until the program registers one
 
     class InputSerializer(serializers.Serializer):
         url = serializers.URLField(max_length=500)
@@ -103,6 +104,7 @@ class DecisionEndpointRotateSecretApi(APIView):
     answer holds the secret, never stored in clear)."""
 
     required_scope = Scope.WEBHOOKS
+    names_the_callers_object = True
 
     class OutputSerializer(serializers.Serializer):
         secret = serializers.CharField(help_text="Shown once: store it now.")

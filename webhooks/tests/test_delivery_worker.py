@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from cards.models import CardStatusChange
-from cards.services.lifecycle import SYSTEM, card_freeze, card_unfreeze
+from cards.services.lifecycle import SYSTEM, Actor, card_freeze, card_unfreeze
 from conftest import running_celery_worker, tasks_through_broker
 from issuer.kernel.models import OutboxEvent
 from webhooks.models import WebhookDelivery
@@ -105,10 +105,12 @@ def test_one_objects_events_arrive_in_order_while_others_flow(
         pk=other.issued.card.account.cardholder_id
     ).update(program_partner=program.partner)
     program.subscribe(receiver.url)
-    card_freeze(card=program.card, reason=FROZEN, actor=SYSTEM)
-    card_unfreeze(card=program.card, actor=SYSTEM)
-    card_freeze(card=program.card, reason=FROZEN, actor=SYSTEM)
-    card_freeze(card=other.issued.card, reason=FROZEN, actor=SYSTEM)
+    # The program manager's own freezes: its side may lift them.
+    manager = Actor(channel=CardStatusChange.Channel.API, partner=program.partner)
+    card_freeze(card=program.card, reason=FROZEN, actor=manager)
+    card_unfreeze(card=program.card, actor=manager)
+    card_freeze(card=program.card, reason=FROZEN, actor=manager)
+    card_freeze(card=other.issued.card, reason=FROZEN, actor=manager)
     first = OutboxEvent.objects.filter(
         type="card.status_changed",
         aggregate_id=str(program.card.public_id),

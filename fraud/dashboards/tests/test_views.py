@@ -217,7 +217,7 @@ def test_a_supervisor_changes_the_assumptions_in_admin(
     saved = client.post("/admin/dashboards/impactassumptions/1/change/", form)
 
     assert invalid.status_code == 200
-    assert "Unsupported currency" in invalid.content.decode()
+    assert "A currency is a known ISO 4217 code" in invalid.content.decode()
     assert saved.status_code == 302
     stored = ImpactAssumptions.objects.get()
     assert (

@@ -122,6 +122,7 @@ def test_every_operation_documents_its_errors_in_the_error_shape(api_schema):
 ANSWERS_WITH_A_SECRET = {
     "/api/v1/webhook-endpoints",
     "/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret",
+    "/api/v1/authorization-decision-endpoint/rotate-secret",
 }
 
 

@@ -5,9 +5,12 @@ page. Screenshots of each land in var/artifacts/screenshots/."""
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+
+from accounts.roles import roles_sync
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,6 +30,7 @@ WIDTHS = """() => {
 def test_every_list_page_fits_1366_pixels(
     browser, staff_browser_login, live_server, django_user_model, screenshot
 ) -> None:
+    roles_sync(apps)  # an earlier transactional test flushed the role groups
     call_command("seed_demo", stdout=StringIO())
     superuser = django_user_model.objects.create_superuser(
         "console-width", "console-width@issuer.example", "console-width-passphrase"
