@@ -91,12 +91,10 @@ def _perform(kind: str, score: FraudScore) -> None:
     elif kind == FraudAction.Kind.FREEZE_CARD:
         Card.objects.filter(pk=card.pk).update(is_under_fraud_review=True)
         fresh = Card.objects.select_related("account__cardholder").get(pk=card.pk)
-        # A cardholder's, partner's or bank's freeze gives way to fraud's (so
-        # only fraud's side may lift it); a security block stays as it is.
-        if fresh.status == Card.Status.ACTIVE or (
-            fresh.status == Card.Status.FROZEN
-            and fresh.block_owner != Card.BlockOwner.FRAUD
-        ):
+        # Only an active card takes fraud's freeze. A card another side froze
+        # (or security blocked) keeps that freeze, so a case decided
+        # legitimate never lifts it; the review flag declines (59) meanwhile.
+        if fresh.status == Card.Status.ACTIVE:
             card_freeze(
                 card=fresh,
                 reason=CardStatusChange.Reason.SUSPICIOUS_ACTIVITY,
